@@ -1,0 +1,7 @@
+"""Entry point of ``python -m arrayshrink``."""
+
+import sys
+
+from arrayshrink._report import main
+
+sys.exit(main())

@@ -1,0 +1,5 @@
+"""Pure Array API implementations: no validation, no backend imports."""
+
+from arrayshrink._agnostic._shrink import hardshrink, softshrink, tanhshrink
+
+__all__ = ["hardshrink", "softshrink", "tanhshrink"]

@@ -1,0 +1,78 @@
+"""Generic shrinkage written against the Array API standard.
+
+Each function takes a validated input ``x`` of a floating dtype, a threshold that is
+either a Python float already rounded to the compute dtype or an array of the compute
+dtype, and the namespace ``xp``. The compute dtype is float32 for float16 and bfloat16
+inputs (computed in float32 and rounded once, as torch does) and the real dtype of
+``x`` otherwise. See the public functions in
+:mod:`arrayshrink._shrink` for the full contracts.
+"""
+
+from __future__ import annotations
+
+from types import ModuleType
+from typing import Any
+
+from arrayshrink._lib._compat import device
+
+__all__ = ["hardshrink", "softshrink", "tanhshrink"]
+
+Array = Any
+
+
+def _is_half(x: Array, xp: ModuleType) -> bool:
+    """float16 and bfloat16 are computed in float32 and rounded once, as torch does."""
+    # Not `x.dtype in (xp.float16, ...)`: some namespaces lack the attribute (Dask), and
+    # a NumPy dtype compares equal to None. Every floating dtype of two bytes is a half.
+    return getattr(x.dtype, "itemsize", 0) == 2
+
+
+def softshrink(x: Array, lambd: Array | float, *, xp: ModuleType) -> Array:
+    """Generic soft-thresholding; see :func:`arrayshrink.softshrink`."""
+    if xp.isdtype(x.dtype, "complex floating"):
+        return _complex_softshrink(x, lambd, xp=xp)
+    if _is_half(x, xp):
+        return xp.astype(softshrink(xp.astype(x, xp.float32), lambd, xp=xp), x.dtype)
+    # Keeps NaN and ±inf, and is 0 in the dead zone, with no branch to select.
+    return x - xp.clip(x, -lambd, lambd)
+
+
+def _complex_softshrink(z: Array, lambd: Array | float, *, xp: ModuleType) -> Array:
+    """z * max(0, 1 - lambd/|z|), exact on the real and imaginary axes."""
+    modulus = xp.abs(z)
+    shrunk = modulus > lambd
+    finite = xp.isfinite(modulus)
+    # Elements that are not shrunk here are masked to harmless values first, so that
+    # no 0/0 or inf-inf is ever evaluated (they would warn, and NaN is wrong there).
+    active = shrunk & finite
+    safe_modulus = xp.where(active, modulus, xp.ones_like(modulus))
+    zeros = xp.zeros_like(modulus)
+    re = xp.where(active, xp.real(z), zeros)
+    im = xp.where(active, xp.imag(z), zeros)
+    # re - lambd * re / |z| is exactly re - lambd when im == 0, and likewise for im.
+    re = re - lambd * (re / safe_modulus)
+    im = im - lambd * (im / safe_modulus)
+    shrunk_z = _complex_from_parts(re, im, z.dtype, xp=xp)
+    # Infinite moduli stay as they are and NaN propagates; the dead zone is 0.
+    out = xp.where(finite, shrunk_z, z)
+    return xp.where(modulus <= lambd, xp.zeros_like(z), out)
+
+
+def _complex_from_parts(re: Array, im: Array, dtype: Any, *, xp: ModuleType) -> Array:
+    """re + i*im without rounding, for finite parts (the standard has no `complex`)."""
+    unit = xp.asarray(1j, dtype=dtype, device=device(re))
+    return xp.astype(re, dtype) + xp.astype(im, dtype) * unit
+
+
+def hardshrink(x: Array, lambd: Array | float, *, xp: ModuleType) -> Array:
+    """Generic hard-thresholding; see :func:`arrayshrink.hardshrink`."""
+    # abs(NaN) <= lambd is False, so NaN is kept; the sign of zero is kept too.
+    magnitude = xp.abs(xp.astype(x, xp.float32) if _is_half(x, xp) else x)
+    return xp.where(magnitude <= lambd, xp.zeros_like(x), x)
+
+
+def tanhshrink(x: Array, *, xp: ModuleType) -> Array:
+    """Generic tanh-shrinkage; see :func:`arrayshrink.tanhshrink`."""
+    if _is_half(x, xp):
+        return xp.astype(tanhshrink(xp.astype(x, xp.float32), xp=xp), x.dtype)
+    return x - xp.tanh(x)

@@ -1,0 +1,203 @@
+"""Input validation for the public layer: every error message lives here."""
+
+from __future__ import annotations
+
+import math
+import numbers
+from dataclasses import dataclass
+from types import ModuleType
+from typing import Any
+
+from arrayshrink._lib import _compat
+
+__all__ = [
+    "FloatFormat",
+    "check_floating",
+    "float_format",
+    "namespace_of",
+    "real_dtype",
+    "threshold",
+]
+
+_SUPPORTED = "NumPy, CuPy, PyTorch, JAX, Dask or array-api-strict"
+
+
+def _library(a: Any) -> str:
+    """Short name of the library an array comes from, for error messages."""
+    for name, test in (
+        ("NumPy", _compat.is_numpy_array),
+        ("PyTorch", _compat.is_torch_array),
+        ("JAX", _compat.is_jax_array),
+        ("Dask", _compat.is_dask_array),
+        ("CuPy", _compat.is_cupy_array),
+    ):
+        if test(a):
+            return name
+    return type(a).__module__.split(".")[0]
+
+
+def namespace_of(x: Any, lambd: Any, func: str) -> ModuleType:
+    """Infer the array namespace of ``x`` (and of ``lambd`` when it is an array)."""
+    if not _compat.is_array_api_obj(x):
+        raise TypeError(
+            f"{func}(): x must be an array from {_SUPPORTED}; got {type(x).__name__}. "
+            "Convert it first, e.g. with numpy.asarray(x, dtype=float)."
+        )
+    if lambd is not None and not isinstance(lambd, numbers.Number) and _compat.is_array_api_obj(
+        lambd
+    ):
+        try:
+            return _compat.array_namespace(x, lambd)  # type: ignore[no-any-return]
+        except TypeError:
+            raise TypeError(
+                f"{func}(): lambd is a {_library(lambd)} array but x is a {_library(x)} "
+                "array; pass both from the same array library."
+            ) from None
+    return _compat.array_namespace(x)  # type: ignore[no-any-return]
+
+
+def check_floating(x: Any, xp: ModuleType, func: str) -> None:
+    """Reject integer, boolean and other non-floating inputs with a TypeError."""
+    if not xp.isdtype(x.dtype, ("real floating", "complex floating")):
+        raise TypeError(
+            f"{func}(): x must have a real or complex floating dtype; got {x.dtype}. "
+            "Convert it first, e.g. xp.astype(x, xp.float64)."
+        )
+
+
+def real_dtype(dtype: Any, xp: ModuleType) -> Any:
+    """The real floating dtype of the same precision as ``dtype``."""
+    if xp.isdtype(dtype, "complex floating"):
+        return xp.float32 if dtype == xp.complex64 else xp.float64
+    return dtype
+
+
+@dataclass(frozen=True, slots=True)
+class FloatFormat:
+    """How torch bounds and rounds a threshold for one input dtype.
+
+    The bound is the largest finite value of the input dtype; the rounding is to the
+    dtype the kernel computes in: float32 for float16 and bfloat16, else the dtype.
+    """
+
+    name: str
+    max: float
+    half: bool  # float16 or bfloat16: computed in float32 and rounded once
+    digits: int  # significand bits of the compute dtype, the implicit one included
+    min_exponent: int  # frexp exponent of the compute dtype's smallest normal number
+
+    def round(self, value: float) -> float:
+        """Round a non-negative finite ``value`` to the compute dtype, ties to even."""
+        if value == 0.0 or self.digits >= 53:
+            return value
+        exponent = max(math.frexp(value)[1], self.min_exponent)
+        quantum = exponent - self.digits
+        return math.ldexp(round(math.ldexp(value, -quantum)), quantum)
+
+
+_FORMATS: dict[Any, FloatFormat] = {}
+
+
+def float_format(dtype: Any, xp: ModuleType) -> FloatFormat:
+    """The :class:`FloatFormat` of a real floating ``dtype`` (cached per dtype)."""
+    key = (xp.__name__, dtype)
+    try:
+        return _FORMATS[key]
+    except (KeyError, TypeError):
+        pass
+    info = xp.finfo(dtype)
+    half = int(info.bits) == 16
+    compute = xp.finfo(xp.float32) if half else info
+    fmt = FloatFormat(
+        name=str(dtype).removeprefix("torch."),
+        max=float(info.max),
+        half=half,
+        digits=2 - math.frexp(float(compute.eps))[1],
+        min_exponent=math.frexp(float(compute.smallest_normal))[1],
+    )
+    try:
+        _FORMATS[key] = fmt
+    except TypeError:  # an unhashable dtype object: skip the cache
+        pass
+    return fmt
+
+
+def _range_error(func: str, fmt: FloatFormat, found: str) -> ValueError:
+    return ValueError(
+        f"{func}(): lambd must be in the range [0, {fmt.max:g}] for input dtype "
+        f"{fmt.name}; got {found}."
+    )
+
+
+def _scalar_threshold(lambd: Any, fmt: FloatFormat, func: str) -> float:
+    if isinstance(lambd, bool) or not isinstance(lambd, numbers.Real):
+        raise TypeError(
+            f"{func}(): lambd must be a real number or an array of the same library as x; "
+            f"got {type(lambd).__name__} {lambd!r:.60}."
+        )
+    value = float(lambd)
+    # `not (0 <= value <= max)` also rejects NaN.
+    if not 0.0 <= value <= fmt.max:
+        raise _range_error(func, fmt, repr(lambd))
+    return fmt.round(value) + 0.0  # + 0.0 turns -0.0 into +0.0
+
+
+def _broadcast_shape(a: tuple[int, ...], b: tuple[int, ...]) -> tuple[int, ...] | None:
+    """NumPy's broadcast of two shapes, or None where they do not broadcast."""
+    shape = []
+    for i in range(1, max(len(a), len(b)) + 1):
+        m = a[-i] if i <= len(a) else 1
+        n = b[-i] if i <= len(b) else 1
+        if m != n and 1 not in (m, n):
+            return None
+        shape.append(n if m == 1 else m)
+    return tuple(reversed(shape))
+
+
+def _array_threshold(
+    lambd: Any, x: Any, dtype: Any, fmt: FloatFormat, xp: ModuleType, func: str
+) -> tuple[Any, Any | None]:
+    if not xp.isdtype(lambd.dtype, "real floating"):
+        raise TypeError(
+            f"{func}(): an array lambd must have a real floating dtype; got {lambd.dtype}."
+        )
+    if _broadcast_shape(tuple(lambd.shape), tuple(x.shape)) != tuple(x.shape):
+        raise ValueError(
+            f"{func}(): lambd of shape {tuple(lambd.shape)} does not broadcast to the "
+            f"shape {tuple(x.shape)} of x; one threshold per element, per row or per "
+            "column is allowed, but the output always has the shape of x."
+        )
+    valid = (lambd >= 0) & (lambd <= fmt.max)  # False at NaN
+    if _compat.is_concrete(lambd):
+        if not bool(xp.all(valid)):
+            bad = lambd[~valid]
+            nan = " (NaN included)" if bool(xp.any(xp.isnan(bad))) else ""
+            found = (
+                f"{int(_compat.size(bad))} invalid entries{nan}, "
+                f"e.g. {float(xp.min(xp.where(xp.isnan(bad), xp.inf, bad)))}"
+            )
+            raise _range_error(func, fmt, found)
+        invalid = None
+    else:
+        # Values cannot be read under jit, torch.compile or on Dask: rather than
+        # failing silently, invalid entries turn the matching outputs into NaN.
+        invalid = ~valid
+    compute_dtype = xp.float32 if fmt.half else dtype
+    if lambd.dtype != compute_dtype:
+        lambd = xp.astype(lambd, compute_dtype)
+    return lambd, invalid
+
+
+def threshold(lambd: Any, x: Any, xp: ModuleType, func: str) -> tuple[Any, Any | None]:
+    """Validate ``lambd`` against ``x`` and bring it to the dtype of ``x``.
+
+    Returns the threshold rounded as torch rounds it, to the dtype the kernel computes
+    in (float32 for float16 and bfloat16 inputs, else the real dtype of ``x``): a
+    Python float or an array of that dtype; and for arrays whose values cannot be inspected now
+    a boolean mask of the entries that break ``0 <= lambd <= finfo(dtype).max``.
+    """
+    dtype = real_dtype(x.dtype, xp)
+    fmt = float_format(dtype, xp)
+    if _compat.is_array_api_obj(lambd) and not isinstance(lambd, numbers.Number):
+        return _array_threshold(lambd, x, dtype, fmt, xp, func)
+    return _scalar_threshold(lambd, fmt, func), None

@@ -1,0 +1,150 @@
+"""Callable classes mirroring torch.nn.Softshrink, Hardshrink and Tanhshrink."""
+
+from __future__ import annotations
+
+import numbers
+from typing import Any
+
+from arrayshrink import _shrink
+from arrayshrink._lib import _compat
+
+__all__ = ["Hardshrink", "Softshrink", "Tanhshrink"]
+
+Array = Any
+
+
+def _checked_lambd(cls_name: str, lambd: Any) -> float | Array:
+    """Reject a bad threshold when the object is built, not at its first call."""
+    if _compat.is_array_api_obj(lambd) and not isinstance(lambd, numbers.Number):
+        xp = _compat.array_namespace(lambd)
+        if not xp.isdtype(lambd.dtype, "real floating"):
+            raise TypeError(
+                f"{cls_name}(): an array lambd must have a real floating dtype; "
+                f"got {lambd.dtype}."
+            )
+        if _compat.is_concrete(lambd) and not bool(xp.all(lambd >= 0)):
+            raise ValueError(f"{cls_name}(): lambd must be >= 0 everywhere; got {lambd!r}.")
+        return lambd
+    if isinstance(lambd, bool) or not isinstance(lambd, numbers.Real):
+        raise TypeError(
+            f"{cls_name}(): lambd must be a real number or an array; "
+            f"got {type(lambd).__name__} {lambd!r:.60}."
+        )
+    value = float(lambd)
+    # The dtype is not known yet: the upper bound is checked against it at each call.
+    if not 0.0 <= value < float("inf"):
+        raise ValueError(
+            f"{cls_name}(): lambd must be a finite number >= 0; got {lambd!r}."
+        )
+    return value
+
+
+class _Thresholding:
+    """Shared behaviour of the classes that carry a threshold ``lambd``."""
+
+    __slots__ = ("_lambd",)
+    _function: Any
+
+    def __init__(self, lambd: float | Array = 0.5) -> None:
+        self._lambd = _checked_lambd(type(self).__name__, lambd)
+
+    @property
+    def lambd(self) -> float | Array:
+        """The threshold, as given (a float, or the array itself)."""
+        return self._lambd
+
+    def __call__(self, x: Array) -> Array:
+        return type(self)._function(x, self._lambd)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(lambd={self._lambd!r})"
+
+    def __eq__(self, other: object) -> bool:
+        if type(other) is not type(self):
+            return NotImplemented
+        assert isinstance(other, _Thresholding)
+        if isinstance(self._lambd, float) and isinstance(other._lambd, float):
+            return self._lambd == other._lambd
+        # Array thresholds (possibly learnable) compare by identity.
+        return self._lambd is other._lambd
+
+    def __hash__(self) -> int:
+        if isinstance(self._lambd, float):
+            return hash((type(self), self._lambd))
+        return hash((type(self), id(self._lambd)))
+
+    def __reduce__(self) -> tuple[Any, tuple[Any, ...]]:
+        return type(self), (self._lambd,)
+
+
+class Softshrink(_Thresholding):
+    """Soft-thresholding as a callable object, like :class:`torch.nn.Softshrink`.
+
+    Parameters
+    ----------
+    lambd : float or array, default: 0.5
+        The threshold, checked when the object is built: a negative, NaN or infinite
+        value raises :class:`ValueError` here, not at the first call. Whether it fits
+        the dtype of the input is checked at each call.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from arrayshrink import Softshrink
+    >>> shrink = Softshrink(lambd=1.0)
+    >>> shrink
+    Softshrink(lambd=1.0)
+    >>> shrink(np.asarray([-3.0, 0.5, 2.0]))
+    array([-2.,  0.,  1.])
+    """
+
+    __slots__ = ()
+    _function = staticmethod(_shrink.softshrink)
+
+
+class Hardshrink(_Thresholding):
+    """Hard-thresholding as a callable object, like :class:`torch.nn.Hardshrink`.
+
+    Parameters
+    ----------
+    lambd : float or array, default: 0.5
+        The threshold, checked when the object is built.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from arrayshrink import Hardshrink
+    >>> Hardshrink(1.0)(np.asarray([-3.0, 0.5, 2.0]))
+    array([-3.,  0.,  2.])
+    """
+
+    __slots__ = ()
+    _function = staticmethod(_shrink.hardshrink)
+
+
+class Tanhshrink:
+    """Tanh-shrinkage as a callable object, like :class:`torch.nn.Tanhshrink`.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from arrayshrink import Tanhshrink
+    >>> Tanhshrink()(np.asarray([0.0]))
+    array([0.])
+    """
+
+    __slots__ = ()
+
+    def __call__(self, x: Array) -> Array:
+        return _shrink.tanhshrink(x)
+
+    def __repr__(self) -> str:
+        return "Tanhshrink()"
+
+    def __eq__(self, other: object) -> bool:
+        if type(other) is not type(self):
+            return NotImplemented
+        return True
+
+    def __hash__(self) -> int:
+        return hash(type(self))

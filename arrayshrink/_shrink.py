@@ -1,0 +1,200 @@
+"""Public shrinkage functions: docstrings, validation and dispatch."""
+
+from __future__ import annotations
+
+from types import ModuleType
+from typing import Any
+
+from arrayshrink import _agnostic
+from arrayshrink._lib import _validation
+
+__all__ = ["hardshrink", "softshrink", "tanhshrink"]
+
+Array = Any
+
+
+def _prepare(
+    func: str, x: Array, lambd: Array | float, xp: ModuleType | None
+) -> tuple[ModuleType, Array | float, Array | None]:
+    """Namespace, validated threshold and lazy-invalid mask for a thresholding call."""
+    if xp is None:
+        xp = _validation.namespace_of(x, lambd, func)
+    _validation.check_floating(x, xp, func)
+    threshold, invalid = _validation.threshold(lambd, x, xp, func)
+    return xp, threshold, invalid
+
+
+def _flag_invalid(out: Array, invalid: Array | None, xp: ModuleType) -> Array:
+    """NaN wherever a threshold could not be checked eagerly and turned out invalid."""
+    if invalid is None:
+        return out
+    return xp.where(invalid, xp.full_like(out, xp.nan), out)
+
+
+def softshrink(x: Array, /, lambd: float | Array = 0.5, *, xp: ModuleType | None = None) -> Array:
+    r"""Soft-thresholding: shrink every element towards zero by ``lambd``.
+
+    .. math::
+
+        \operatorname{softshrink}(x) =
+        \begin{cases} x - \lambda & x > \lambda \\ x + \lambda & x < -\lambda \\
+        0 & \text{otherwise} \end{cases}
+
+    This is :func:`torch.nn.functional.softshrink`, the proximal operator of
+    :math:`\lambda\|x\|_1`, for any array library that follows the Array API standard.
+
+    Parameters
+    ----------
+    x : array
+        Input of a real or complex floating dtype, from NumPy, CuPy, PyTorch, JAX,
+        Dask or array-api-strict. It is never modified.
+    lambd : float or array, default: 0.5
+        The threshold :math:`\lambda \ge 0`. A Python real number, or an array of the
+        same library as `x` whose shape broadcasts to the shape of `x` (one threshold
+        per element, row or column, as in weighted L1). It is rounded to the dtype of
+        `x` (to its real dtype for complex `x`), as torch does.
+    xp : array namespace, optional
+        The namespace of `x`; inferred when omitted.
+
+    Returns
+    -------
+    array
+        An array of the same library, dtype, device and shape as `x`.
+
+    Raises
+    ------
+    TypeError
+        If `x` is not an array, has an integer or boolean dtype, if `lambd` is not a
+        real number or array, or if `x` and `lambd` come from different libraries.
+    ValueError
+        If `lambd` is NaN, negative, or above the largest finite value of the dtype of
+        `x`, also for an empty `x`; or if an array `lambd` does not broadcast to `x`.
+
+    See Also
+    --------
+    hardshrink, tanhshrink, Softshrink
+
+    Notes
+    -----
+    - Exactly :math:`\pm\lambda` maps to 0, NaN stays NaN and :math:`\pm\infty` stays
+      :math:`\pm\infty`. The sign of a zero result is not part of the contract.
+    - float16 and bfloat16 are computed in float32 and rounded once, as torch's CPU
+      kernel does, so results equal torch's on every one of the 65,536 inputs.
+    - Complex input (which torch rejects) shrinks the modulus and keeps the phase,
+      :math:`z \max(0, 1 - \lambda/|z|)`; values on the real and imaginary axes are
+      exactly those of the real function.
+    - For an array `lambd` whose values cannot be read without computing (Dask, or
+      inside ``jax.jit``, ``torch.compile`` or a ``torch.func`` transform), invalid
+      entries cannot raise; the matching outputs are NaN instead.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from arrayshrink import softshrink
+    >>> softshrink(np.asarray([-2.0, -0.5, 0.25, 1.0, np.inf]), 0.5)
+    array([-1.5,  0. ,  0. ,  0.5,  inf])
+    >>> softshrink(np.asarray([3 + 4j]), 1.0)
+    array([2.4+3.2j])
+    """
+    xp, threshold, invalid = _prepare("softshrink", x, lambd, xp)
+    return _flag_invalid(_agnostic.softshrink(x, threshold, xp=xp), invalid, xp)
+
+
+def hardshrink(x: Array, /, lambd: float | Array = 0.5, *, xp: ModuleType | None = None) -> Array:
+    r"""Hard-thresholding: zero every element whose magnitude is at most ``lambd``.
+
+    .. math::
+
+        \operatorname{hardshrink}(x) =
+        \begin{cases} x & |x| > \lambda \\ 0 & \text{otherwise} \end{cases}
+
+    This is :func:`torch.nn.functional.hardshrink` for any array library that follows
+    the Array API standard.
+
+    Parameters
+    ----------
+    x : array
+        Input of a real or complex floating dtype. It is never modified.
+    lambd : float or array, default: 0.5
+        The threshold :math:`\lambda \ge 0`, a Python real number or an array that
+        broadcasts to `x`, rounded to the (real) dtype of `x`.
+    xp : array namespace, optional
+        The namespace of `x`; inferred when omitted.
+
+    Returns
+    -------
+    array
+        An array of the same library, dtype, device and shape as `x`.
+
+    Raises
+    ------
+    TypeError
+        As :func:`softshrink`.
+    ValueError
+        As :func:`softshrink`. torch accepts a negative ``lambd`` here (and then keeps
+        every element); arrayshrink rejects it, as torch's own softshrink does.
+
+    See Also
+    --------
+    softshrink, tanhshrink, Hardshrink
+
+    Notes
+    -----
+    Exactly :math:`\pm\lambda` maps to 0, NaN and :math:`\pm\infty` are kept. Complex
+    `x` keeps the elements whose modulus exceeds `lambd`.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from arrayshrink import hardshrink
+    >>> hardshrink(np.asarray([-2.0, -0.5, 0.25, 1.0]), 0.5)
+    array([-2.,  0.,  0.,  1.])
+    """
+    xp, threshold, invalid = _prepare("hardshrink", x, lambd, xp)
+    return _flag_invalid(_agnostic.hardshrink(x, threshold, xp=xp), invalid, xp)
+
+
+def tanhshrink(x: Array, /, *, xp: ModuleType | None = None) -> Array:
+    r"""Tanh-shrinkage: :math:`x - \tanh(x)`.
+
+    This is :func:`torch.nn.functional.tanhshrink` for any array library that follows
+    the Array API standard.
+
+    Parameters
+    ----------
+    x : array
+        Input of a real or complex floating dtype. It is never modified.
+    xp : array namespace, optional
+        The namespace of `x`; inferred when omitted.
+
+    Returns
+    -------
+    array
+        An array of the same library, dtype, device and shape as `x`.
+
+    Raises
+    ------
+    TypeError
+        If `x` is not an array or has an integer or boolean dtype.
+
+    See Also
+    --------
+    softshrink, hardshrink, Tanhshrink
+
+    Notes
+    -----
+    float16 and bfloat16 are computed in float32 and rounded once. Near zero the
+    result is a small difference of nearly equal numbers, exactly as in torch: its
+    absolute error is a few ulp of `x`, its relative error can be large.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from arrayshrink import tanhshrink
+    >>> tanhshrink(np.asarray([0.0, 1.0]))
+    array([0.        , 0.23840584])
+    """
+    if xp is None:
+        xp = _validation.namespace_of(x, None, "tanhshrink")
+    _validation.check_floating(x, xp, "tanhshrink")
+    return _agnostic.tanhshrink(x, xp=xp)
