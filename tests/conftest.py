@@ -15,12 +15,19 @@ from typing import Any
 
 import pytest
 from array_api_extra.testing import patch_lazy_xp_functions
-from hypothesis import settings
+from hypothesis import HealthCheck, settings
 
 BACKENDS = ("numpy", "array_api_strict", "torch", "jax", "dask", "cupy")
 
-settings.register_profile("ci", max_examples=40, deadline=None, derandomize=True)
-settings.register_profile("thorough", max_examples=1000, deadline=None)
+# `xp` is function-scoped but is only a module: reusing it across examples is safe.
+_REUSED_FIXTURES = [HealthCheck.function_scoped_fixture]
+settings.register_profile(
+    "ci", max_examples=40, deadline=None, derandomize=True,
+    suppress_health_check=_REUSED_FIXTURES,
+)
+settings.register_profile(
+    "thorough", max_examples=1000, deadline=None, suppress_health_check=_REUSED_FIXTURES
+)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 

@@ -109,7 +109,7 @@ def float_format(dtype: Any, xp: ModuleType) -> FloatFormat:
     half = int(info.bits) == 16
     compute = xp.finfo(xp.float32) if half else info
     fmt = FloatFormat(
-        name=str(dtype).removeprefix("torch."),
+        name=str(dtype).rsplit(".", 1)[-1],  # "torch.float16" -> "float16"
         max=float(info.max),
         half=half,
         digits=2 - math.frexp(float(compute.eps))[1],
