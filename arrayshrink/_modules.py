@@ -19,8 +19,7 @@ def _checked_lambd(cls_name: str, lambd: Any) -> float | Array:
         xp = _compat.array_namespace(lambd)
         if not xp.isdtype(lambd.dtype, "real floating"):
             raise TypeError(
-                f"{cls_name}(): an array lambd must have a real floating dtype; "
-                f"got {lambd.dtype}."
+                f"{cls_name}(): an array lambd must have a real floating dtype; got {lambd.dtype}."
             )
         if _compat.is_concrete(lambd) and not bool(xp.all(lambd >= 0)):
             raise ValueError(f"{cls_name}(): lambd must be >= 0 everywhere; got {lambd!r}.")
@@ -33,9 +32,7 @@ def _checked_lambd(cls_name: str, lambd: Any) -> float | Array:
     value = float(lambd)
     # The dtype is not known yet: the upper bound is checked against it at each call.
     if not 0.0 <= value < float("inf"):
-        raise ValueError(
-            f"{cls_name}(): lambd must be a finite number >= 0; got {lambd!r}."
-        )
+        raise ValueError(f"{cls_name}(): lambd must be a finite number >= 0; got {lambd!r}.")
     return value
 
 

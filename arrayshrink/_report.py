@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import functools
 import importlib
 import importlib.metadata
 import math
@@ -13,7 +14,7 @@ from typing import Any
 
 import arrayshrink
 
-__all__ = ["main"]
+__all__ = ["LAMBD", "SAMPLE", "Backend", "installed_backends", "main"]
 
 LAMBD = 0.5
 SAMPLE = [-3.0, -1.0, -0.5, -0.25, 0.0, 0.25, 0.5, 0.75, 2.0, math.inf, -math.inf, math.nan]
@@ -44,8 +45,11 @@ def _numpy_backends(np: Any) -> Iterator[Backend]:
 def _strict_backends(np: Any) -> Iterator[Backend]:
     strict = importlib.import_module("array_api_strict")
     yield Backend(
-        "array_api_strict", _version("array-api-strict"), "CPU_DEVICE",
-        strict.asarray, lambda a: np.asarray(a),
+        "array_api_strict",
+        _version("array-api-strict"),
+        "CPU_DEVICE",
+        strict.asarray,
+        lambda a: np.asarray(a),
     )
 
 
@@ -54,8 +58,10 @@ def _torch_backends(np: Any) -> Iterator[Backend]:
     devices = ["cpu"] + (["cuda"] if torch.cuda.is_available() else [])
     for device in devices:
         yield Backend(
-            "torch", torch.__version__, device,
-            lambda a, d=device: torch.asarray(a, device=d),
+            "torch",
+            torch.__version__,
+            device,
+            functools.partial(torch.asarray, device=device),
             lambda t: t.detach().cpu().numpy(),
         )
 
@@ -64,16 +70,22 @@ def _jax_backends(np: Any) -> Iterator[Backend]:
     jax = importlib.import_module("jax")
     for device in jax.devices():
         yield Backend(
-            "jax", jax.__version__, str(device),
-            lambda a, d=device: jax.device_put(a, d), np.asarray,
+            "jax",
+            jax.__version__,
+            str(device),
+            functools.partial(jax.device_put, device=device),
+            np.asarray,
         )
 
 
 def _dask_backends(np: Any) -> Iterator[Backend]:
     da = importlib.import_module("dask.array")
     yield Backend(
-        "dask", _version("dask"), "cpu",
-        lambda a: da.from_array(a, chunks=5), lambda a: np.asarray(a.compute()),
+        "dask",
+        _version("dask"),
+        "cpu",
+        lambda a: da.from_array(a, chunks=5),
+        lambda a: np.asarray(a.compute()),
     )
 
 
@@ -119,9 +131,9 @@ def _references(np: Any) -> dict[str, Any]:
 def _check(backend: Backend, np: Any, references: dict[str, Any]) -> dict[str, str]:
     results = {}
     x32 = np.asarray(SAMPLE, dtype=np.float32)
-    calls = {
-        "softshrink": lambda a: arrayshrink.softshrink(a, LAMBD),
-        "hardshrink": lambda a: arrayshrink.hardshrink(a, LAMBD),
+    calls: dict[str, Callable[[Any], Any]] = {
+        "softshrink": functools.partial(arrayshrink.softshrink, lambd=LAMBD),
+        "hardshrink": functools.partial(arrayshrink.hardshrink, lambd=LAMBD),
         "tanhshrink": arrayshrink.tanhshrink,
     }
     for name, call in calls.items():
@@ -166,8 +178,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         rows.append([backend.name, backend.version, backend.device, *results.values()])
     print(f"arrayshrink {arrayshrink.__version__}: float32 input {SAMPLE}, lambd={LAMBD}")
     print(_table(rows))
-    print("all backends agree with the float64 NumPy reference" if not failures
-          else f"{failures} check(s) disagree with the float64 NumPy reference")
+    print(
+        "all backends agree with the float64 NumPy reference"
+        if not failures
+        else f"{failures} check(s) disagree with the float64 NumPy reference"
+    )
     return 1 if failures else 0
 
 

@@ -14,13 +14,13 @@ Array = Any
 
 
 def _prepare(
-    func: str, x: Array, lambd: Array | float, xp: ModuleType | None
+    func: str, x: Array, lambd: Array | float, xp: ModuleType | None, *, widen_half: bool
 ) -> tuple[ModuleType, Array | float, Array | None]:
     """Namespace, validated threshold and lazy-invalid mask for a thresholding call."""
     if xp is None:
         xp = _validation.namespace_of(x, lambd, func)
     _validation.check_floating(x, xp, func)
-    threshold, invalid = _validation.threshold(lambd, x, xp, func)
+    threshold, invalid = _validation.threshold(lambd, x, xp, func, widen_half=widen_half)
     return xp, threshold, invalid
 
 
@@ -51,8 +51,9 @@ def softshrink(x: Array, /, lambd: float | Array = 0.5, *, xp: ModuleType | None
     lambd : float or array, default: 0.5
         The threshold :math:`\lambda \ge 0`. A Python real number, or an array of the
         same library as `x` whose shape broadcasts to the shape of `x` (one threshold
-        per element, row or column, as in weighted L1). It is rounded to the dtype of
-        `x` (to its real dtype for complex `x`), as torch does.
+        per element, row or column, as in weighted L1). It is rounded as torch rounds
+        it: to the dtype of `x` (its real dtype for complex `x`), or to float32 for
+        float16 and bfloat16 `x`, which are computed in float32.
     xp : array namespace, optional
         The namespace of `x`; inferred when omitted.
 
@@ -96,7 +97,7 @@ def softshrink(x: Array, /, lambd: float | Array = 0.5, *, xp: ModuleType | None
     >>> softshrink(np.asarray([3 + 4j]), 1.0)
     array([2.4+3.2j])
     """
-    xp, threshold, invalid = _prepare("softshrink", x, lambd, xp)
+    xp, threshold, invalid = _prepare("softshrink", x, lambd, xp, widen_half=True)
     return _flag_invalid(_agnostic.softshrink(x, threshold, xp=xp), invalid, xp)
 
 
@@ -117,7 +118,8 @@ def hardshrink(x: Array, /, lambd: float | Array = 0.5, *, xp: ModuleType | None
         Input of a real or complex floating dtype. It is never modified.
     lambd : float or array, default: 0.5
         The threshold :math:`\lambda \ge 0`, a Python real number or an array that
-        broadcasts to `x`, rounded to the (real) dtype of `x`.
+        broadcasts to `x`, rounded to the (real) dtype of `x` as torch does, also for
+        float16 and bfloat16.
     xp : array namespace, optional
         The namespace of `x`; inferred when omitted.
 
@@ -150,7 +152,8 @@ def hardshrink(x: Array, /, lambd: float | Array = 0.5, *, xp: ModuleType | None
     >>> hardshrink(np.asarray([-2.0, -0.5, 0.25, 1.0]), 0.5)
     array([-2.,  0.,  0.,  1.])
     """
-    xp, threshold, invalid = _prepare("hardshrink", x, lambd, xp)
+    # torch compares 16-bit inputs with the threshold rounded to their own dtype.
+    xp, threshold, invalid = _prepare("hardshrink", x, lambd, xp, widen_half=False)
     return _flag_invalid(_agnostic.hardshrink(x, threshold, xp=xp), invalid, xp)
 
 

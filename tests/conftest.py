@@ -22,7 +22,10 @@ BACKENDS = ("numpy", "array_api_strict", "torch", "jax", "dask", "cupy")
 # `xp` is function-scoped but is only a module: reusing it across examples is safe.
 _REUSED_FIXTURES = [HealthCheck.function_scoped_fixture]
 settings.register_profile(
-    "ci", max_examples=40, deadline=None, derandomize=True,
+    "ci",
+    max_examples=40,
+    deadline=None,
+    derandomize=True,
     suppress_health_check=_REUSED_FIXTURES,
 )
 settings.register_profile(
@@ -89,8 +92,7 @@ def xp(request: pytest.FixtureRequest) -> Iterator[ModuleType]:
 @pytest.fixture
 def device(xp: ModuleType) -> Any:
     """A device to create inputs on: a GPU where one is usable, else a non-default one."""
-    from array_api_compat import is_array_api_strict_namespace, is_jax_namespace
-    from array_api_compat import is_torch_namespace
+    from array_api_compat import is_array_api_strict_namespace, is_jax_namespace, is_torch_namespace
 
     if is_torch_namespace(xp):
         import torch

@@ -66,22 +66,32 @@ def test_general_values_within_a_few_ulp(xp: ModuleType, dtype: str) -> None:
 
 def test_special_values(xp: ModuleType) -> None:
     z = np.asarray(
-        [complex(np.inf, 0), complex(-np.inf, 2), complex(np.nan, 0), complex(0, np.nan),
-         complex(3, 4), 0j, complex(0.3, 0.3)],
+        [
+            complex(np.inf, 0),
+            complex(-np.inf, 2),
+            complex(np.nan, 0),
+            complex(0, np.nan),
+            complex(3, 4),
+            0j,
+            complex(0.3, 0.3),
+        ],
         dtype=np.complex128,
     )
     out = to_numpy(softshrink(xp.asarray(z), 1.0))
     assert out[0] == complex(np.inf, 0)
-    assert np.isinf(out[1].real) and out[1].real < 0
-    assert np.isnan(out[2]) and np.isnan(out[3])
+    assert np.isinf(out[1].real)
+    assert out[1].real < 0
+    assert np.isnan(out[2])
+    assert np.isnan(out[3])
     np.testing.assert_allclose(out[4], complex(2.4, 3.2), rtol=1e-15)
-    assert out[5] == 0 and out[6] == 0
+    assert out[5] == 0
+    assert out[6] == 0
 
 
 @pytest.mark.parametrize("dtype", COMPLEX)
 def test_hardshrink_keeps_large_moduli(xp: ModuleType, dtype: str) -> None:
     rng = np.random.default_rng(8)
-    z = ((rng.standard_normal(300) + 1j * rng.standard_normal(300))).astype(dtype)
+    z = (rng.standard_normal(300) + 1j * rng.standard_normal(300)).astype(dtype)
     z = np.concatenate([z, np.asarray([complex(np.nan, 1), complex(0.3, 0.3)], dtype=dtype)])
     expected = hard_reference(z, 0.5).astype(dtype)
     assert_equal(hardshrink(xp.asarray(z), 0.5), xp.asarray(expected))

@@ -28,6 +28,7 @@ lazy_xp_function(softshrink)
 lazy_xp_function(hardshrink)
 lazy_xp_function(tanhshrink)
 
+
 def _call(name: str, x: Any) -> Any:
     """Call by name at call time, so that lazy backends see the patched functions."""
     if name == "tanhshrink":

@@ -22,7 +22,10 @@ def test_scalar_threshold_out_of_range(
     xp: ModuleType, func: object, bad: float, shape: tuple[int, ...]
 ) -> None:
     x = xp.zeros(shape, dtype=xp.float32)
-    pattern = rf"lambd must be in the range \[0, 3\.40282e\+38\] for input dtype float32; got {re.escape(repr(bad))}"
+    pattern = (
+        r"lambd must be in the range \[0, 3\.40282e\+38\] for input dtype float32; "
+        rf"got {re.escape(repr(bad))}"
+    )
     with pytest.raises(ValueError, match=pattern):
         func(x, bad)  # type: ignore[operator]
 
@@ -53,14 +56,18 @@ def test_negative_zero_is_accepted(xp: ModuleType) -> None:
 def test_integer_and_boolean_input_rejected(xp: ModuleType, func: object, dtype: str) -> None:
     x = xp.zeros(3, dtype=getattr(xp, dtype))
     name = func.__name__  # type: ignore[attr-defined]
-    with pytest.raises(TypeError, match=rf"{name}\(\): x must have a real or complex floating dtype; got .*{dtype}"):
+    with pytest.raises(
+        TypeError, match=rf"{name}\(\): x must have a real or complex floating dtype; got .*{dtype}"
+    ):
         func(x)  # type: ignore[operator]
 
 
 @pytest.mark.parametrize("func", [softshrink, hardshrink, tanhshrink])
 @pytest.mark.parametrize("bad", [[1.0, 2.0], 1.5, (1.0,), "abc", None])
 def test_non_array_input_rejected(func: object, bad: object) -> None:
-    with pytest.raises(TypeError, match=rf"x must be an array from NumPy, .*; got {type(bad).__name__}"):
+    with pytest.raises(
+        TypeError, match=rf"x must be an array from NumPy, .*; got {type(bad).__name__}"
+    ):
         func(bad)  # type: ignore[operator]
 
 
@@ -68,7 +75,9 @@ def test_non_array_input_rejected(func: object, bad: object) -> None:
 @pytest.mark.parametrize("bad", ["0.5", None, True, 1 + 2j, [0.5]])
 def test_non_number_threshold_rejected(xp: ModuleType, func: object, bad: object) -> None:
     x = xp.asarray([1.0, 2.0])
-    with pytest.raises(TypeError, match=rf"lambd must be a real number or an array .*; got {type(bad).__name__}"):
+    with pytest.raises(
+        TypeError, match=rf"lambd must be a real number or an array .*; got {type(bad).__name__}"
+    ):
         func(x, bad)  # type: ignore[operator]
 
 
@@ -84,8 +93,10 @@ def test_array_threshold_with_negative_entries(xp: ModuleType) -> None:
     if is_dask_namespace(xp) or is_jax_namespace(xp):
         pytest.skip("tested in test_lazy.py: values cannot raise lazily, they become NaN")
     x = xp.asarray([1.0, 2.0, 3.0])
-    for bad, found in (([0.5, -1.0, 0.1], r"1 invalid entries, e\.g\. -1\.0"),
-                       ([0.5, math.nan, -2.0], r"2 invalid entries \(NaN included\), e\.g\. -2\.0")):
+    for bad, found in (
+        ([0.5, -1.0, 0.1], r"1 invalid entries, e\.g\. -1\.0"),
+        ([0.5, math.nan, -2.0], r"2 invalid entries \(NaN included\), e\.g\. -2\.0"),
+    ):
         with pytest.raises(ValueError, match=rf"lambd must be in the range .*; got {found}"):
             softshrink(x, xp.asarray(bad))
         with pytest.raises(ValueError, match=r"lambd must be in the range"):
@@ -100,7 +111,9 @@ def test_array_threshold_eager_jax_raises() -> None:
 
 def test_array_threshold_bad_shape(xp: ModuleType) -> None:
     x = xp.zeros((4, 3))
-    with pytest.raises(ValueError, match=r"lambd of shape \(4,\) does not broadcast to the shape \(4, 3\) of x"):
+    with pytest.raises(
+        ValueError, match=r"lambd of shape \(4,\) does not broadcast to the shape \(4, 3\) of x"
+    ):
         softshrink(x, xp.ones(4))
     with pytest.raises(ValueError, match=r"lambd of shape \(2, 4, 3\) does not broadcast"):
         softshrink(x, xp.ones((2, 4, 3)))
@@ -108,7 +121,11 @@ def test_array_threshold_bad_shape(xp: ModuleType) -> None:
 
 def test_array_threshold_bad_dtype(xp: ModuleType) -> None:
     x = xp.zeros(3)
-    with pytest.raises(TypeError, match=r"an array lambd must have a real floating dtype; got .*int"):
+    with pytest.raises(
+        TypeError, match=r"an array lambd must have a real floating dtype; got .*int"
+    ):
         softshrink(x, xp.ones(3, dtype=xp.int64))
-    with pytest.raises(TypeError, match=r"an array lambd must have a real floating dtype; got .*complex"):
+    with pytest.raises(
+        TypeError, match=r"an array lambd must have a real floating dtype; got .*complex"
+    ):
         softshrink(x, xp.ones(3, dtype=xp.complex128))

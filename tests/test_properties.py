@@ -12,9 +12,15 @@ from hypothesis.extra import numpy as hnp
 
 import arrayshrink
 
-finite = st.floats(allow_nan=False, allow_infinity=False, width=64, min_value=-1e300, max_value=1e300)
-arrays = hnp.arrays(np.float64, hnp.array_shapes(min_dims=0, max_dims=3, max_side=6), elements=finite)
-any_float = hnp.arrays(np.float64, hnp.array_shapes(max_dims=2, max_side=6), elements=st.floats(width=64))
+finite = st.floats(
+    allow_nan=False, allow_infinity=False, width=64, min_value=-1e300, max_value=1e300
+)
+arrays = hnp.arrays(
+    np.float64, hnp.array_shapes(min_dims=0, max_dims=3, max_side=6), elements=finite
+)
+any_float = hnp.arrays(
+    np.float64, hnp.array_shapes(max_dims=2, max_side=6), elements=st.floats(width=64)
+)
 thresholds = st.floats(min_value=0.0, max_value=1e10, allow_nan=False)
 
 
@@ -29,7 +35,9 @@ def test_zero_threshold_is_identity(xp: ModuleType, x: np.ndarray) -> None:
 
 
 @given(x=any_float, lambd=thresholds)
-def test_magnitude_never_grows_and_sign_is_kept(xp: ModuleType, x: np.ndarray, lambd: float) -> None:
+def test_magnitude_never_grows_and_sign_is_kept(
+    xp: ModuleType, x: np.ndarray, lambd: float
+) -> None:
     for func in (arrayshrink.softshrink, arrayshrink.hardshrink):
         out = to_numpy(func(xp.asarray(x), lambd))
         defined = ~np.isnan(x)
@@ -65,7 +73,9 @@ def test_prox_optimality(xp: ModuleType, x: np.ndarray, lambd: float) -> None:
     residual = x - p
     tol = 4 * np.finfo(np.float64).eps * np.maximum(np.abs(x), 1)
     nonzero = p != 0
-    np.testing.assert_allclose(residual[nonzero], lambd * np.sign(p[nonzero]), rtol=0, atol=tol.max())
+    np.testing.assert_allclose(
+        residual[nonzero], lambd * np.sign(p[nonzero]), rtol=0, atol=tol.max()
+    )
     assert np.all(np.abs(residual[~nonzero]) <= lambd + tol[~nonzero])
 
 

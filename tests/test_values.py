@@ -81,9 +81,7 @@ def test_tanhshrink_matches_float64_definition(xp: ModuleType, dtype: str) -> No
     expected = (x_np.astype(np.float64) - np.tanh(x_np.astype(np.float64))).astype(dtype)
     eps = float(np.finfo(dtype).eps)
     # x - tanh(x) cancels near 0: the error bound is a few ulp of x, not of the result.
-    assert_close(
-        tanhshrink(xp.asarray(x_np)), xp.asarray(expected), rtol=4 * eps, atol=4 * eps
-    )
+    assert_close(tanhshrink(xp.asarray(x_np)), xp.asarray(expected), rtol=4 * eps, atol=4 * eps)
 
 
 def test_tanhshrink_special_values(xp: ModuleType) -> None:
@@ -98,8 +96,9 @@ def test_tanhshrink_special_values(xp: ModuleType) -> None:
 def test_half_precision_exhaustive(xp: ModuleType, device: Any, lambd: float) -> None:
     """All 65,536 inputs of each 16-bit dtype, against one rounding of the exact result.
 
-    As in torch, the threshold is rounded to float32 (not to the 16-bit dtype), the
-    difference is taken in float32, and the result is rounded once.
+    As in torch, softshrink rounds the threshold to float32 (not to the 16-bit dtype),
+    takes the difference in float32 and rounds the result once; hardshrink compares in
+    the 16-bit dtype with the threshold rounded to it.
     """
     names = half_dtypes(xp)
     if not names:
@@ -107,9 +106,9 @@ def test_half_precision_exhaustive(xp: ModuleType, device: Any, lambd: float) ->
     for name in names:
         x = all_half_values(xp, name, device)
         x_wide = to_numpy(x).astype(np.float64)
-        lam = float(np.float32(lambd))
-        soft = round_to(soft_reference(x_wide, lam), name)
-        hard = round_to(hard_reference(x_wide, lam), name)
+        soft = round_to(soft_reference(x_wide, float(np.float32(lambd))), name)
+        # hardshrink compares in the 16-bit dtype itself, with lambd rounded to it.
+        hard = round_to(hard_reference(x_wide, float(round_to(np.asarray(lambd), name))), name)
         # bfloat16 subnormals are float32 subnormals once widened, which XLA flushes.
         soft, hard = as_computed_by(xp, soft), as_computed_by(xp, hard)
         out = softshrink(x, lambd)

@@ -1,11 +1,10 @@
 """Generic shrinkage written against the Array API standard.
 
 Each function takes a validated input ``x`` of a floating dtype, a threshold that is
-either a Python float already rounded to the compute dtype or an array of the compute
-dtype, and the namespace ``xp``. The compute dtype is float32 for float16 and bfloat16
-inputs (computed in float32 and rounded once, as torch does) and the real dtype of
-``x`` otherwise. See the public functions in
-:mod:`arrayshrink._shrink` for the full contracts.
+a Python float already rounded to the compute dtype or an array of the compute dtype,
+and the namespace ``xp``. The compute dtype is the real dtype of ``x``, except for
+softshrink of float16 and bfloat16, computed in float32 and rounded once as torch
+does. See the public functions in :mod:`arrayshrink._shrink` for the full contracts.
 """
 
 from __future__ import annotations
@@ -67,8 +66,7 @@ def _complex_from_parts(re: Array, im: Array, dtype: Any, *, xp: ModuleType) -> 
 def hardshrink(x: Array, lambd: Array | float, *, xp: ModuleType) -> Array:
     """Generic hard-thresholding; see :func:`arrayshrink.hardshrink`."""
     # abs(NaN) <= lambd is False, so NaN is kept; the sign of zero is kept too.
-    magnitude = xp.abs(xp.astype(x, xp.float32) if _is_half(x, xp) else x)
-    return xp.where(magnitude <= lambd, xp.zeros_like(x), x)
+    return xp.where(xp.abs(x) <= lambd, xp.zeros_like(x), x)
 
 
 def tanhshrink(x: Array, *, xp: ModuleType) -> Array:

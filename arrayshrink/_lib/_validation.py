@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import math
 import numbers
 from dataclasses import dataclass
@@ -43,17 +44,19 @@ def namespace_of(x: Any, lambd: Any, func: str) -> ModuleType:
             f"{func}(): x must be an array from {_SUPPORTED}; got {type(x).__name__}. "
             "Convert it first, e.g. with numpy.asarray(x, dtype=float)."
         )
-    if lambd is not None and not isinstance(lambd, numbers.Number) and _compat.is_array_api_obj(
-        lambd
+    if (
+        lambd is not None
+        and not isinstance(lambd, numbers.Number)
+        and _compat.is_array_api_obj(lambd)
     ):
         try:
-            return _compat.array_namespace(x, lambd)  # type: ignore[no-any-return]
+            return _compat.array_namespace(x, lambd)
         except TypeError:
             raise TypeError(
                 f"{func}(): lambd is a {_library(lambd)} array but x is a {_library(x)} "
                 "array; pass both from the same array library."
             ) from None
-    return _compat.array_namespace(x)  # type: ignore[no-any-return]
+    return _compat.array_namespace(x)
 
 
 def check_floating(x: Any, xp: ModuleType, func: str) -> None:
@@ -72,29 +75,34 @@ def real_dtype(dtype: Any, xp: ModuleType) -> Any:
     return dtype
 
 
+def _round(value: float, digits: int, min_exponent: int) -> float:
+    """Round a non-negative finite ``value`` to ``digits`` significand bits, ties to even."""
+    if value == 0.0 or digits >= 53:
+        return value
+    exponent = max(math.frexp(value)[1], min_exponent)
+    quantum = exponent - digits
+    return math.ldexp(round(math.ldexp(value, -quantum)), quantum)
+
+
 @dataclass(frozen=True, slots=True)
 class FloatFormat:
-    """How torch bounds and rounds a threshold for one input dtype.
-
-    The bound is the largest finite value of the input dtype; the rounding is to the
-    dtype the kernel computes in: float32 for float16 and bfloat16, else the dtype.
-    """
+    """What torch needs to know about a dtype to bound and round a threshold."""
 
     name: str
     max: float
-    half: bool  # float16 or bfloat16: computed in float32 and rounded once
-    digits: int  # significand bits of the compute dtype, the implicit one included
-    min_exponent: int  # frexp exponent of the compute dtype's smallest normal number
+    half: bool  # float16 or bfloat16
+    digits: int  # significand bits, the implicit one included
+    min_exponent: int  # frexp exponent of the smallest normal number
 
-    def round(self, value: float) -> float:
-        """Round a non-negative finite ``value`` to the compute dtype, ties to even."""
-        if value == 0.0 or self.digits >= 53:
-            return value
-        exponent = max(math.frexp(value)[1], self.min_exponent)
-        quantum = exponent - self.digits
-        return math.ldexp(round(math.ldexp(value, -quantum)), quantum)
+    def round(self, value: float, *, widen_half: bool) -> float:
+        """Round ``value`` to this dtype, or to float32 for a half with ``widen_half``."""
+        if widen_half and self.half:
+            return _round(value, _FLOAT32_DIGITS, _FLOAT32_MIN_EXPONENT)
+        return _round(value, self.digits, self.min_exponent)
 
 
+_FLOAT32_DIGITS = 24
+_FLOAT32_MIN_EXPONENT = -125
 _FORMATS: dict[Any, FloatFormat] = {}
 
 
@@ -106,19 +114,15 @@ def float_format(dtype: Any, xp: ModuleType) -> FloatFormat:
     except (KeyError, TypeError):
         pass
     info = xp.finfo(dtype)
-    half = int(info.bits) == 16
-    compute = xp.finfo(xp.float32) if half else info
     fmt = FloatFormat(
         name=str(dtype).rsplit(".", 1)[-1],  # "torch.float16" -> "float16"
         max=float(info.max),
-        half=half,
-        digits=2 - math.frexp(float(compute.eps))[1],
-        min_exponent=math.frexp(float(compute.smallest_normal))[1],
+        half=int(info.bits) == 16,
+        digits=2 - math.frexp(float(info.eps))[1],
+        min_exponent=math.frexp(float(info.smallest_normal))[1],
     )
-    try:
+    with contextlib.suppress(TypeError):  # an unhashable dtype object: skip the cache
         _FORMATS[key] = fmt
-    except TypeError:  # an unhashable dtype object: skip the cache
-        pass
     return fmt
 
 
@@ -129,7 +133,7 @@ def _range_error(func: str, fmt: FloatFormat, found: str) -> ValueError:
     )
 
 
-def _scalar_threshold(lambd: Any, fmt: FloatFormat, func: str) -> float:
+def _scalar_threshold(lambd: Any, fmt: FloatFormat, func: str, widen_half: bool) -> float:
     if isinstance(lambd, bool) or not isinstance(lambd, numbers.Real):
         raise TypeError(
             f"{func}(): lambd must be a real number or an array of the same library as x; "
@@ -139,7 +143,7 @@ def _scalar_threshold(lambd: Any, fmt: FloatFormat, func: str) -> float:
     # `not (0 <= value <= max)` also rejects NaN.
     if not 0.0 <= value <= fmt.max:
         raise _range_error(func, fmt, repr(lambd))
-    return fmt.round(value) + 0.0  # + 0.0 turns -0.0 into +0.0
+    return fmt.round(value, widen_half=widen_half) + 0.0  # + 0.0 turns -0.0 into +0.0
 
 
 def _broadcast_shape(a: tuple[int, ...], b: tuple[int, ...]) -> tuple[int, ...] | None:
@@ -155,7 +159,7 @@ def _broadcast_shape(a: tuple[int, ...], b: tuple[int, ...]) -> tuple[int, ...] 
 
 
 def _array_threshold(
-    lambd: Any, x: Any, dtype: Any, fmt: FloatFormat, xp: ModuleType, func: str
+    lambd: Any, x: Any, dtype: Any, fmt: FloatFormat, xp: ModuleType, func: str, widen_half: bool
 ) -> tuple[Any, Any | None]:
     if not xp.isdtype(lambd.dtype, "real floating"):
         raise TypeError(
@@ -182,22 +186,27 @@ def _array_threshold(
         # Values cannot be read under jit, torch.compile or on Dask: rather than
         # failing silently, invalid entries turn the matching outputs into NaN.
         invalid = ~valid
-    compute_dtype = xp.float32 if fmt.half else dtype
+    compute_dtype = xp.float32 if widen_half and fmt.half else dtype
     if lambd.dtype != compute_dtype:
         lambd = xp.astype(lambd, compute_dtype)
     return lambd, invalid
 
 
-def threshold(lambd: Any, x: Any, xp: ModuleType, func: str) -> tuple[Any, Any | None]:
-    """Validate ``lambd`` against ``x`` and bring it to the dtype of ``x``.
+def threshold(
+    lambd: Any, x: Any, xp: ModuleType, func: str, *, widen_half: bool
+) -> tuple[Any, Any | None]:
+    """Validate ``lambd`` against ``x`` and round it as torch does.
 
-    Returns the threshold rounded as torch rounds it, to the dtype the kernel computes
-    in (float32 for float16 and bfloat16 inputs, else the real dtype of ``x``): a
-    Python float or an array of that dtype; and for arrays whose values cannot be inspected now
-    a boolean mask of the entries that break ``0 <= lambd <= finfo(dtype).max``.
+    torch bounds the threshold by the largest value of the dtype of ``x``, and rounds
+    it to the dtype its kernel computes in: the real dtype of ``x``, except that
+    softshrink (``widen_half=True``) computes float16 and bfloat16 in float32.
+
+    Returns the rounded threshold, a Python float or an array of that dtype; and for
+    arrays whose values cannot be inspected now, a boolean mask of the entries that
+    break ``0 <= lambd <= finfo(dtype).max`` (else None).
     """
     dtype = real_dtype(x.dtype, xp)
     fmt = float_format(dtype, xp)
     if _compat.is_array_api_obj(lambd) and not isinstance(lambd, numbers.Number):
-        return _array_threshold(lambd, x, dtype, fmt, xp, func)
-    return _scalar_threshold(lambd, fmt, func), None
+        return _array_threshold(lambd, x, dtype, fmt, xp, func, widen_half)
+    return _scalar_threshold(lambd, fmt, func, widen_half), None

@@ -1,0 +1,79 @@
+"""Test, lint and benchmark sessions: ``nox`` runs lint and every CPU backend.
+
+Sessions use the virtualenv backend so that pip sees the machine's local torch wheel.
+``ARRAYSHRINK_TORCH`` overrides the torch requirement (default: the CPU build
+``torch==2.13.0``), e.g. ``ARRAYSHRINK_TORCH="torch==2.14.1" nox -s "tests(torch)"``.
+"""
+
+from __future__ import annotations
+
+import os
+
+import nox
+
+nox.options.default_venv_backend = "virtualenv"
+nox.options.error_on_missing_interpreters = True
+nox.options.sessions = ["lint", "tests", "oldest"]
+
+TORCH = os.environ.get("ARRAYSHRINK_TORCH", "torch==2.13.0")
+
+# What each backend's session installs beside arrayshrink and the test group.
+CPU_BACKENDS = {
+    "numpy": [".[numpy]", "scikit-learn"],
+    "array_api_strict": [".[array-api-strict]"],
+    "jax": [".[jax]"],
+    "torch": [".", TORCH],
+    "dask": [".[dask]"],
+}
+GPU_BACKENDS = {
+    "cupy": [".[cupy]"],
+    "torch": [".", os.environ.get("ARRAYSHRINK_TORCH_CUDA", "torch")],
+    "jax": [".", "jax[cuda12]"],
+}
+
+# The oldest versions arrayshrink supports, tested together.
+OLDEST = ["array-api-compat==1.15.0", "numpy==1.26.4"]
+
+
+def _pytest(session: nox.Session, backend: str, *extra: str) -> None:
+    """Run the suite against the installed package; no test collected is a failure."""
+    env = {"ARRAYSHRINK_BACKENDS": backend}
+    session.run("pytest", *session.posargs, *extra, env=env)
+
+
+@nox.session
+@nox.parametrize("backend", list(CPU_BACKENDS))
+def tests(session: nox.Session, backend: str) -> None:
+    """The test suite on one CPU backend (the package is installed, not editable)."""
+    session.install(*CPU_BACKENDS[backend], "--group", "test")
+    _pytest(session, backend)
+
+
+@nox.session
+def oldest(session: nox.Session) -> None:
+    """The NumPy tests with the oldest supported array-api-compat and NumPy."""
+    session.install(".[numpy]", "--group", "test")
+    session.install(*OLDEST)
+    session.run(
+        "python",
+        "-c",
+        "import array_api_compat, numpy; print(array_api_compat.__version__, numpy.__version__)",
+    )
+    _pytest(session, "numpy")
+
+
+@nox.session(default=False)
+@nox.parametrize("backend", list(GPU_BACKENDS))
+def gpu(session: nox.Session, backend: str) -> None:
+    """The test suite on a CUDA GPU (CuPy, torch CUDA, JAX CUDA); not run by default."""
+    session.install(*GPU_BACKENDS[backend], "--group", "test")
+    _pytest(session, backend)
+
+
+@nox.session
+def lint(session: nox.Session) -> None:
+    """ruff check, ruff format --check and mypy --strict."""
+    session.install(".", "--group", "lint")
+    session.run("ruff", "check", ".")
+    session.run("ruff", "format", "--check", ".")
+    session.run("mypy")
