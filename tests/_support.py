@@ -120,3 +120,8 @@ def as_computed_by(xp: ModuleType, expected: np.ndarray) -> np.ndarray:
     flushed = expected.copy()
     flushed[np.abs(flushed) < tiny] = 0.0
     return flushed
+
+
+def flush_tolerance(xp: ModuleType) -> float:
+    """Absolute error that XLA's flushing of float64 subnormals can introduce (else 0)."""
+    return float(np.finfo(np.float64).smallest_normal) if is_jax_namespace(xp) else 0.0
