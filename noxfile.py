@@ -42,7 +42,7 @@ def _pytest(session: nox.Session, backend: str, *extra: str) -> None:
 
 
 @nox.session
-@nox.parametrize("backend", list(CPU_BACKENDS))
+@nox.parametrize("backend", list(CPU_BACKENDS), ids=list(CPU_BACKENDS))
 def tests(session: nox.Session, backend: str) -> None:
     """The test suite on one CPU backend (the package is installed, not editable)."""
     session.install(*CPU_BACKENDS[backend], "--group", "test")
@@ -63,7 +63,7 @@ def oldest(session: nox.Session) -> None:
 
 
 @nox.session(default=False)
-@nox.parametrize("backend", list(GPU_BACKENDS))
+@nox.parametrize("backend", list(GPU_BACKENDS), ids=list(GPU_BACKENDS))
 def gpu(session: nox.Session, backend: str) -> None:
     """The test suite on a CUDA GPU (CuPy, torch CUDA, JAX CUDA); not run by default."""
     session.install(*GPU_BACKENDS[backend], "--group", "test")
