@@ -15,8 +15,8 @@ Array = Any
 
 def _checked_lambd(cls_name: str, lambd: Any) -> float | Array:
     """Reject a bad threshold when the object is built, not at its first call."""
-    if _compat.is_array_api_obj(lambd) and not isinstance(lambd, numbers.Number):
-        xp = _compat.array_namespace(lambd)
+    xp = None if isinstance(lambd, numbers.Number) else _compat.namespace_for(lambd)
+    if xp is not None:
         if not xp.isdtype(lambd.dtype, "real floating"):
             raise TypeError(
                 f"{cls_name}(): an array lambd must have a real floating dtype; got {lambd.dtype}."

@@ -5,7 +5,7 @@ from __future__ import annotations
 from types import ModuleType
 from typing import Any
 
-from arrayshrink import _agnostic
+from arrayshrink import _agnostic, _backends
 from arrayshrink._lib import _validation
 
 __all__ = ["hardshrink", "softshrink", "tanhshrink"]
@@ -15,13 +15,13 @@ Array = Any
 
 def _prepare(
     func: str, x: Array, lambd: Array | float, xp: ModuleType | None, *, widen_half: bool
-) -> tuple[ModuleType, Array | float, Array | None]:
-    """Namespace, validated threshold and lazy-invalid mask for a thresholding call."""
+) -> tuple[ModuleType, bool, Array | float, Array | None]:
+    """Namespace, complexness, validated threshold and lazy-invalid mask of a call."""
     if xp is None:
         xp = _validation.namespace_of(x, lambd, func)
-    _validation.check_floating(x, xp, func)
+    is_complex = _validation.check_floating(x, xp, func)
     threshold, invalid = _validation.threshold(lambd, x, xp, func, widen_half=widen_half)
-    return xp, threshold, invalid
+    return xp, is_complex, threshold, invalid
 
 
 def _flag_invalid(out: Array, invalid: Array | None, xp: ModuleType) -> Array:
@@ -97,8 +97,13 @@ def softshrink(x: Array, /, lambd: float | Array = 0.5, *, xp: ModuleType | None
     >>> softshrink(np.asarray([3 + 4j]), 1.0)
     array([2.4+3.2j])
     """
-    xp, threshold, invalid = _prepare("softshrink", x, lambd, xp, widen_half=True)
-    return _flag_invalid(_agnostic.softshrink(x, threshold, xp=xp), invalid, xp)
+    xp, is_complex, threshold, invalid = _prepare("softshrink", x, lambd, xp, widen_half=True)
+    native = None if is_complex else _backends.native("softshrink", xp)
+    if native is not None:
+        out = native(x, threshold)
+    else:
+        out = _agnostic.softshrink(x, threshold, xp=xp)
+    return _flag_invalid(out, invalid, xp)
 
 
 def hardshrink(x: Array, /, lambd: float | Array = 0.5, *, xp: ModuleType | None = None) -> Array:
@@ -153,7 +158,7 @@ def hardshrink(x: Array, /, lambd: float | Array = 0.5, *, xp: ModuleType | None
     array([-2.,  0.,  0.,  1.])
     """
     # torch compares 16-bit inputs with the threshold rounded to their own dtype.
-    xp, threshold, invalid = _prepare("hardshrink", x, lambd, xp, widen_half=False)
+    xp, _, threshold, invalid = _prepare("hardshrink", x, lambd, xp, widen_half=False)
     return _flag_invalid(_agnostic.hardshrink(x, threshold, xp=xp), invalid, xp)
 
 

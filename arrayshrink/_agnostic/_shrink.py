@@ -38,23 +38,20 @@ def softshrink(x: Array, lambd: Array | float, *, xp: ModuleType) -> Array:
 
 def _complex_softshrink(z: Array, lambd: Array | float, *, xp: ModuleType) -> Array:
     """z * max(0, 1 - lambd/|z|), exact on the real and imaginary axes."""
-    modulus = xp.abs(z)
-    shrunk = modulus > lambd
-    finite = xp.isfinite(modulus)
-    # Elements that are not shrunk here are masked to harmless values first, so that
-    # no 0/0 or inf-inf is ever evaluated (they would warn, and NaN is wrong there).
-    active = shrunk & finite
-    safe_modulus = xp.where(active, modulus, xp.ones_like(modulus))
-    zeros = xp.zeros_like(modulus)
-    re = xp.where(active, xp.real(z), zeros)
-    im = xp.where(active, xp.imag(z), zeros)
+    modulus = xp.abs(z)  # used in conditions only, so no gradient flows through it
+    active = (modulus > lambd) & xp.isfinite(modulus)
+    # Elements that are not shrunk are replaced by 1 before any arithmetic: no 0/0 or
+    # inf - inf is ever evaluated (they would warn, or poison gradients through where).
+    safe = xp.where(active, z, xp.ones_like(z))
+    safe_modulus = xp.abs(safe)
+    re, im = xp.real(safe), xp.imag(safe)
     # re - lambd * re / |z| is exactly re - lambd when im == 0, and likewise for im.
-    re = re - lambd * (re / safe_modulus)
-    im = im - lambd * (im / safe_modulus)
-    shrunk_z = _complex_from_parts(re, im, z.dtype, xp=xp)
-    # Infinite moduli stay as they are and NaN propagates; the dead zone is 0.
-    out = xp.where(finite, shrunk_z, z)
-    return xp.where(modulus <= lambd, xp.zeros_like(z), out)
+    shrunk = _complex_from_parts(
+        re - lambd * (re / safe_modulus), im - lambd * (im / safe_modulus), z.dtype, xp=xp
+    )
+    # The dead zone is 0; infinite moduli stay as they are and NaN propagates.
+    untouched = xp.where(modulus <= lambd, xp.zeros_like(z), z)
+    return xp.where(active, shrunk, untouched)
 
 
 def _complex_from_parts(re: Array, im: Array, dtype: Any, *, xp: ModuleType) -> Array:

@@ -6,6 +6,7 @@ that the dependency on ``array_api_compat`` lives in one place.
 
 from __future__ import annotations
 
+from types import ModuleType
 from typing import Any
 
 from array_api_compat import (
@@ -44,8 +45,29 @@ __all__ = [
     "is_numpy_namespace",
     "is_torch_array",
     "is_torch_namespace",
+    "namespace_for",
     "size",
 ]
+
+# The namespace of an array depends only on its type: resolving it once per type makes
+# a call cheaper, and keeps array_api_compat's helpers out of torch.compile's traces.
+_NAMESPACES: dict[type, ModuleType] = {}
+
+
+def namespace_for(a: Any) -> ModuleType | None:
+    """The array-API namespace of array ``a``, or None when ``a`` is not an array."""
+    kind = type(a)
+    xp = _NAMESPACES.get(kind)
+    if xp is not None:
+        return xp
+    if kind.__module__.partition(".")[0] == "torch" and is_torch_array(a):
+        import array_api_compat.torch as xp
+    elif is_array_api_obj(a):
+        xp = array_namespace(a)
+    else:
+        return None
+    _NAMESPACES[kind] = xp
+    return xp
 
 
 def is_concrete(a: Any) -> bool:

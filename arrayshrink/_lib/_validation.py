@@ -39,33 +39,33 @@ def _library(a: Any) -> str:
 
 def namespace_of(x: Any, lambd: Any, func: str) -> ModuleType:
     """Infer the array namespace of ``x`` (and of ``lambd`` when it is an array)."""
-    if not _compat.is_array_api_obj(x):
+    xp = _compat.namespace_for(x)
+    if xp is None:
         raise TypeError(
             f"{func}(): x must be an array from {_SUPPORTED}; got {type(x).__name__}. "
             "Convert it first, e.g. with numpy.asarray(x, dtype=float)."
         )
-    if (
-        lambd is not None
-        and not isinstance(lambd, numbers.Number)
-        and _compat.is_array_api_obj(lambd)
-    ):
-        try:
-            return _compat.array_namespace(x, lambd)
-        except TypeError:
-            raise TypeError(
-                f"{func}(): lambd is a {_library(lambd)} array but x is a {_library(x)} "
-                "array; pass both from the same array library."
-            ) from None
-    return _compat.array_namespace(x)
+    if lambd is None or isinstance(lambd, numbers.Number):
+        return xp
+    lambd_xp = _compat.namespace_for(lambd)
+    if lambd_xp is not None and lambd_xp is not xp:
+        raise TypeError(
+            f"{func}(): lambd is a {_library(lambd)} array but x is a {_library(x)} "
+            "array; pass both from the same array library."
+        )
+    return xp
 
 
-def check_floating(x: Any, xp: ModuleType, func: str) -> None:
-    """Reject integer, boolean and other non-floating inputs with a TypeError."""
-    if not xp.isdtype(x.dtype, ("real floating", "complex floating")):
+def check_floating(x: Any, xp: ModuleType, func: str) -> bool:
+    """Reject non-floating inputs with a TypeError; return whether ``x`` is complex."""
+    if xp.isdtype(x.dtype, "complex floating"):
+        return True
+    if not xp.isdtype(x.dtype, "real floating"):
         raise TypeError(
             f"{func}(): x must have a real or complex floating dtype; got {x.dtype}. "
             "Convert it first, e.g. xp.astype(x, xp.float64)."
         )
+    return False
 
 
 def real_dtype(dtype: Any, xp: ModuleType) -> Any:
@@ -207,6 +207,6 @@ def threshold(
     """
     dtype = real_dtype(x.dtype, xp)
     fmt = float_format(dtype, xp)
-    if _compat.is_array_api_obj(lambd) and not isinstance(lambd, numbers.Number):
+    if not isinstance(lambd, numbers.Number) and _compat.namespace_for(lambd) is not None:
         return _array_threshold(lambd, x, dtype, fmt, xp, func, widen_half)
     return _scalar_threshold(lambd, fmt, func, widen_half), None

@@ -1,0 +1,46 @@
+"""JAX: softshrink with torch's gradient at the kinks, compiled once per shape and dtype.
+
+``x - jnp.clip(x, -lambd, lambd)`` has the right values, but ``jnp.clip`` splits the
+gradient at ties, which gives 0.5 at exactly ``|x| == lambd`` where torch gives 0. A
+``custom_jvp`` states the derivative directly; it stays linear in the tangents, so
+reverse mode, ``vmap``, ``jacfwd``, ``jacrev`` and ``hessian`` all follow from it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import jax
+import jax.numpy as jnp
+
+__all__ = ["softshrink"]
+
+
+@jax.custom_jvp
+def _softshrink(x: Any, lambd: Any) -> Any:
+    return x - jnp.clip(x, -lambd, lambd)
+
+
+@_softshrink.defjvp
+def _softshrink_jvp(primals: tuple[Any, Any], tangents: tuple[Any, Any]) -> tuple[Any, Any]:
+    x, lambd = primals
+    dx, dlambd = tangents
+    magnitude = jnp.abs(x)
+    # d/dx is 1 outside [-lambd, lambd] and at NaN (as torch), 0 inside and at the ends.
+    d_x = jnp.where(magnitude <= lambd, jnp.zeros_like(dx), dx)
+    # d/dlambd is -sign(x) where |x| > lambd, 0 elsewhere.
+    d_lambd = jnp.where(magnitude > lambd, -jnp.sign(x) * dlambd, jnp.zeros_like(dlambd))
+    return _softshrink(x, lambd), d_x + d_lambd
+
+
+@jax.jit
+def _real_softshrink(x: Any, lambd: Any) -> Any:
+    if x.dtype in (jnp.float16, jnp.bfloat16):
+        # As torch: computed in float32, rounded once.
+        return _softshrink(x.astype(jnp.float32), lambd).astype(x.dtype)
+    return _softshrink(x, lambd)
+
+
+def softshrink(x: Any, lambd: Any) -> Any:
+    """softshrink of real JAX input ``x``; ``lambd`` as validated by the public layer."""
+    return _real_softshrink(x, lambd)
