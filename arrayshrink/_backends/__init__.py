@@ -22,7 +22,7 @@ def _lookup(name: str, xp: ModuleType) -> Callable[..., Any] | None:
     if _compat.is_jax_namespace(xp):
         from arrayshrink._backends import _jax
 
-        return getattr(_jax, name, None)  # type: ignore[no-any-return]
+        return getattr(_jax, name, None)
     return None
 
 

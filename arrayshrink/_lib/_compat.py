@@ -57,9 +57,10 @@ _NAMESPACES: dict[type, ModuleType] = {}
 def namespace_for(a: Any) -> ModuleType | None:
     """The array-API namespace of array ``a``, or None when ``a`` is not an array."""
     kind = type(a)
-    xp = _NAMESPACES.get(kind)
-    if xp is not None:
-        return xp
+    cached = _NAMESPACES.get(kind)
+    if cached is not None:
+        return cached
+    xp: ModuleType
     if kind.__module__.partition(".")[0] == "torch" and is_torch_array(a):
         import array_api_compat.torch as xp
     elif is_array_api_obj(a):
