@@ -21,7 +21,7 @@ def _checked_lambd(cls_name: str, lambd: Any) -> float | Array:
             raise TypeError(
                 f"{cls_name}(): an array lambd must have a real floating dtype; got {lambd.dtype}."
             )
-        if _compat.is_concrete(lambd) and not bool(xp.all(lambd >= 0)):
+        if _compat.is_concrete(lambd, xp) and not bool(xp.all(lambd >= 0)):
             raise ValueError(f"{cls_name}(): lambd must be >= 0 everywhere; got {lambd!r}.")
         return lambd
     if isinstance(lambd, bool) or not isinstance(lambd, numbers.Real):

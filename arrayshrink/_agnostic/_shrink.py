@@ -12,8 +12,6 @@ from __future__ import annotations
 from types import ModuleType
 from typing import Any
 
-from arrayshrink._lib._compat import device
-
 __all__ = ["hardshrink", "softshrink", "tanhshrink"]
 
 Array = Any
@@ -56,8 +54,8 @@ def _complex_softshrink(z: Array, lambd: Array | float, *, xp: ModuleType) -> Ar
 
 def _complex_from_parts(re: Array, im: Array, dtype: Any, *, xp: ModuleType) -> Array:
     """re + i*im without rounding, for finite parts (the standard has no `complex`)."""
-    unit = xp.asarray(1j, dtype=dtype, device=device(re))
-    return xp.astype(re, dtype) + xp.astype(im, dtype) * unit
+    # (im + 0j) * 1j is exactly 0 + im*1j for finite im.
+    return xp.astype(re, dtype) + xp.astype(im, dtype) * 1j
 
 
 def hardshrink(x: Array, lambd: Array | float, *, xp: ModuleType) -> Array:

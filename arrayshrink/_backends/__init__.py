@@ -19,7 +19,7 @@ _CACHE: dict[tuple[str, str], Callable[..., Any] | None] = {}
 
 
 def _lookup(name: str, xp: ModuleType) -> Callable[..., Any] | None:
-    if _compat.is_jax_namespace(xp):
+    if _compat.backend_name(xp) == "jax":
         from arrayshrink._backends import _jax
 
         return getattr(_jax, name, None)

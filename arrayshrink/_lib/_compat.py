@@ -6,6 +6,7 @@ that the dependency on ``array_api_compat`` lives in one place.
 
 from __future__ import annotations
 
+import sys
 from types import ModuleType
 from typing import Any
 
@@ -13,38 +14,17 @@ from array_api_compat import (
     array_namespace,
     device,
     is_array_api_obj,
-    is_array_api_strict_namespace,
-    is_cupy_array,
-    is_cupy_namespace,
-    is_dask_array,
-    is_dask_namespace,
-    is_jax_array,
-    is_jax_namespace,
     is_lazy_array,
-    is_numpy_array,
-    is_numpy_namespace,
-    is_torch_array,
-    is_torch_namespace,
     size,
 )
 
 __all__ = [
     "array_namespace",
+    "backend_name",
     "device",
     "is_array_api_obj",
-    "is_array_api_strict_namespace",
     "is_concrete",
-    "is_cupy_array",
-    "is_cupy_namespace",
-    "is_dask_array",
-    "is_dask_namespace",
-    "is_jax_array",
-    "is_jax_namespace",
     "is_lazy_array",
-    "is_numpy_array",
-    "is_numpy_namespace",
-    "is_torch_array",
-    "is_torch_namespace",
     "namespace_for",
     "size",
 ]
@@ -54,6 +34,17 @@ __all__ = [
 _NAMESPACES: dict[type, ModuleType] = {}
 
 
+def backend_name(xp: ModuleType) -> str:
+    """A short name for namespace ``xp``: "numpy", "torch", "jax", "dask", "cupy"...
+
+    Plain string work, so that it is cheap and traceable by torch.compile (the
+    ``is_*_namespace`` helpers of array_api_compat are cached with lru_cache, which
+    Dynamo warns about).
+    """
+    name = xp.__name__.removeprefix("array_api_compat.")
+    return {"jax.numpy": "jax", "dask.array": "dask"}.get(name, name)
+
+
 def namespace_for(a: Any) -> ModuleType | None:
     """The array-API namespace of array ``a``, or None when ``a`` is not an array."""
     kind = type(a)
@@ -61,7 +52,8 @@ def namespace_for(a: Any) -> ModuleType | None:
     if cached is not None:
         return cached
     xp: ModuleType
-    if kind.__module__.partition(".")[0] == "torch" and is_torch_array(a):
+    torch = sys.modules.get("torch")
+    if torch is not None and isinstance(a, torch.Tensor):
         import array_api_compat.torch as xp
     elif is_array_api_obj(a):
         xp = array_namespace(a)
@@ -71,21 +63,22 @@ def namespace_for(a: Any) -> ModuleType | None:
     return xp
 
 
-def is_concrete(a: Any) -> bool:
-    """Whether the values of array ``a`` can be read now, cheaply and safely.
+def is_concrete(a: Any, xp: ModuleType) -> bool:
+    """Whether the values of array ``a`` (of namespace ``xp``) can be read now, cheaply.
 
     False for Dask arrays (reading would compute the graph), JAX tracers (inside
     ``jit``, ``vmap`` or ``grad``), and torch tensors inside ``torch.compile`` or a
     ``torch.func`` transform (reading would break the graph or fail).
     """
-    if is_jax_array(a):
+    backend = backend_name(xp)
+    if backend == "jax":
         import jax
 
         return not isinstance(a, jax.core.Tracer)
-    if is_torch_array(a):
+    if backend == "torch":
         import torch
 
         if torch.compiler.is_compiling():
             return False
         return not torch._C._functorch.is_functorch_wrapped_tensor(a)
-    return not is_lazy_array(a)
+    return backend != "dask" and not is_lazy_array(a)

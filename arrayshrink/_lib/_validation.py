@@ -23,18 +23,19 @@ __all__ = [
 _SUPPORTED = "NumPy, CuPy, PyTorch, JAX, Dask or array-api-strict"
 
 
-def _library(a: Any) -> str:
-    """Short name of the library an array comes from, for error messages."""
-    for name, test in (
-        ("NumPy", _compat.is_numpy_array),
-        ("PyTorch", _compat.is_torch_array),
-        ("JAX", _compat.is_jax_array),
-        ("Dask", _compat.is_dask_array),
-        ("CuPy", _compat.is_cupy_array),
-    ):
-        if test(a):
-            return name
-    return type(a).__module__.split(".")[0]
+_DISPLAY_NAMES = {
+    "numpy": "NumPy",
+    "torch": "PyTorch",
+    "jax": "JAX",
+    "dask": "Dask",
+    "cupy": "CuPy",
+}
+
+
+def _library(xp: ModuleType) -> str:
+    """The name of the library behind namespace ``xp``, for error messages."""
+    name = _compat.backend_name(xp)
+    return _DISPLAY_NAMES.get(name, name)
 
 
 def namespace_of(x: Any, lambd: Any, func: str) -> ModuleType:
@@ -50,7 +51,7 @@ def namespace_of(x: Any, lambd: Any, func: str) -> ModuleType:
     lambd_xp = _compat.namespace_for(lambd)
     if lambd_xp is not None and lambd_xp is not xp:
         raise TypeError(
-            f"{func}(): lambd is a {_library(lambd)} array but x is a {_library(x)} "
+            f"{func}(): lambd is a {_library(lambd_xp)} array but x is a {_library(xp)} "
             "array; pass both from the same array library."
         )
     return xp
@@ -172,7 +173,7 @@ def _array_threshold(
             "column is allowed, but the output always has the shape of x."
         )
     valid = (lambd >= 0) & (lambd <= fmt.max)  # False at NaN
-    if _compat.is_concrete(lambd):
+    if _compat.is_concrete(lambd, xp):
         if not bool(xp.all(valid)):
             bad = lambd[~valid]
             nan = " (NaN included)" if bool(xp.any(xp.isnan(bad))) else ""
