@@ -21,7 +21,7 @@ TORCH = os.environ.get("ARRAYSHRINK_TORCH", "torch==2.13.0")
 CPU_BACKENDS = {
     "numpy": [".[numpy]", "scikit-learn"],
     "array_api_strict": [".[array-api-strict]"],
-    "jax": [".[jax]"],
+    "jax": [".[jax]", TORCH],  # torch too: JAX and torch gradients are compared
     "torch": [".", TORCH],
     "dask": [".[dask]"],
 }
