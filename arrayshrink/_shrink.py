@@ -97,11 +97,13 @@ def softshrink(x: Array, /, lambd: float | Array = 0.5, *, xp: ModuleType | None
     >>> softshrink(np.asarray([3 + 4j]), 1.0)
     array([2.4+3.2j])
     """
+    fast = _backends.fast("softshrink", x)
+    if fast is not None and (out := fast(x, lambd)) is not None:
+        return out
     xp, is_complex, threshold, invalid = _prepare("softshrink", x, lambd, xp, widen_half=True)
     native = None if is_complex else _backends.native("softshrink", xp)
-    if native is not None:
-        out = native(x, threshold)
-    else:
+    out = None if native is None else native(x, threshold)
+    if out is None:
         out = _agnostic.softshrink(x, threshold, xp=xp)
     return _flag_invalid(out, invalid, xp)
 
@@ -157,9 +159,16 @@ def hardshrink(x: Array, /, lambd: float | Array = 0.5, *, xp: ModuleType | None
     >>> hardshrink(np.asarray([-2.0, -0.5, 0.25, 1.0]), 0.5)
     array([-2.,  0.,  0.,  1.])
     """
+    fast = _backends.fast("hardshrink", x)
+    if fast is not None and (out := fast(x, lambd)) is not None:
+        return out
     # torch compares 16-bit inputs with the threshold rounded to their own dtype.
-    xp, _, threshold, invalid = _prepare("hardshrink", x, lambd, xp, widen_half=False)
-    return _flag_invalid(_agnostic.hardshrink(x, threshold, xp=xp), invalid, xp)
+    xp, is_complex, threshold, invalid = _prepare("hardshrink", x, lambd, xp, widen_half=False)
+    native = None if is_complex else _backends.native("hardshrink", xp)
+    out = None if native is None else native(x, threshold)
+    if out is None:
+        out = _agnostic.hardshrink(x, threshold, xp=xp)
+    return _flag_invalid(out, invalid, xp)
 
 
 def tanhshrink(x: Array, /, *, xp: ModuleType | None = None) -> Array:
@@ -205,4 +214,6 @@ def tanhshrink(x: Array, /, *, xp: ModuleType | None = None) -> Array:
     if xp is None:
         xp = _validation.namespace_of(x, None, "tanhshrink")
     _validation.check_floating(x, xp, "tanhshrink")
-    return _agnostic.tanhshrink(x, xp=xp)
+    native = _backends.native("tanhshrink", xp)
+    out = None if native is None else native(x)
+    return _agnostic.tanhshrink(x, xp=xp) if out is None else out

@@ -1,0 +1,94 @@
+"""NumPy: softshrink and hardshrink in one pass over memory, with no temporary array.
+
+The output doubles as the scratch space, and large arrays are processed in blocks
+small enough to stay in the CPU cache, so ``x`` is read from memory once and the
+output written once: the same traffic as ``np.add(x, 0)``. The peak extra memory is
+the output alone (``x - np.clip(x, ...)`` needs a second array of the same size).
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+import numpy as np
+
+__all__ = ["fast_hardshrink", "fast_softshrink"]
+
+# float32 and float64 only: float16 is computed in float32 (the generic path does it).
+_LARGEST = {np.dtype(t): float(np.finfo(t).max) for t in (np.float32, np.float64)}
+_BLOCK_BYTES = 1 << 18  # 256 KiB: a block of x and of the output stay in L2 together
+
+# The ufunc behind np.clip, called directly: np.clip's Python-level argument handling
+# costs several microseconds per call, more than clipping 100 elements.
+_clip = (np._core if hasattr(np, "_core") else np.core).umath.clip  # NumPy 2 / NumPy 1
+
+
+def _usable(x: Any, lambd: Any) -> bool:
+    """Whether the fast path gives exactly what the general path would."""
+    if type(x) is not np.ndarray or type(lambd) not in (float, int):
+        return False
+    largest = _LARGEST.get(x.dtype)
+    return largest is not None and 0.0 <= lambd <= largest
+
+
+def _block_size(x: np.ndarray) -> int:
+    return _BLOCK_BYTES // x.itemsize
+
+
+def _blocked(x: np.ndarray) -> bool:
+    """Large contiguous arrays are processed in blocks; the rest in one go."""
+    return x.size > _block_size(x) and (x.flags.c_contiguous or x.flags.f_contiguous)
+
+
+def _blocks(x: np.ndarray, out: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Matching 1-d blocks of ``x`` and ``out`` (both contiguous in the same order)."""
+    order: Literal["C", "F"] = "F" if x.flags.f_contiguous and not x.flags.c_contiguous else "C"
+    flat_x, flat_out = x.ravel(order=order), out.ravel(order=order)
+    size = _block_size(x)
+    return [
+        (flat_x[start : start + size], flat_out[start : start + size])
+        for start in range(0, flat_x.size, size)
+    ]
+
+
+def _new_output(x: np.ndarray) -> np.ndarray:
+    return np.empty_like(x, order="K")
+
+
+def _soft_into(x: np.ndarray, lambd: float, out: np.ndarray) -> None:
+    _clip(x, -lambd, lambd, out=out)  # NaN stays NaN
+    np.subtract(x, out, out=out)
+
+
+def fast_softshrink(x: Any, lambd: Any) -> np.ndarray | None:
+    """softshrink of a float32/float64 ndarray with a scalar threshold, else None."""
+    if not _usable(x, lambd):
+        return None
+    out = _new_output(x)
+    if not _blocked(x):
+        _soft_into(x, lambd, out)
+        return out
+    for x_block, out_block in _blocks(x, out):
+        _soft_into(x_block, lambd, out_block)
+    return out
+
+
+def _hard_into(x: np.ndarray, lambd: float, out: np.ndarray, keep: np.ndarray) -> None:
+    np.abs(x, out=out)
+    np.greater(out, lambd, out=keep)  # False at NaN: NaN * 0 is still NaN
+    np.multiply(x, keep, out=out)
+    np.add(out, 0.0, out=out)  # -0.0 (from x * 0 with x < 0) becomes +0.0
+
+
+def fast_hardshrink(x: Any, lambd: Any) -> np.ndarray | None:
+    """hardshrink of a float32/float64 ndarray with a scalar threshold, else None."""
+    if not _usable(x, lambd):
+        return None
+    out = _new_output(x)
+    if not _blocked(x):
+        _hard_into(x, lambd, out, np.empty(x.shape, dtype=bool))
+        return out
+    keep = np.empty(_block_size(x), dtype=bool)
+    for x_block, out_block in _blocks(x, out):
+        _hard_into(x_block, lambd, out_block, keep[: x_block.size])
+    return out

@@ -1,0 +1,183 @@
+"""Every native and fast path gives exactly what the generic Array API path gives."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+import pytest
+from _support import SPECIAL, to_numpy
+
+import arrayshrink
+from arrayshrink import _agnostic
+
+LAMBDAS = [0.0, 0.3, 1, 0.5, 3.4e38]
+
+
+def _same(actual: np.ndarray, expected: np.ndarray) -> None:
+    """Equal values with NaN in the same places, and the same sign on every zero."""
+    np.testing.assert_array_equal(actual, expected)
+    finite = ~np.isnan(expected)
+    np.testing.assert_array_equal(np.signbit(actual[finite]), np.signbit(expected[finite]))
+
+
+def _numpy_inputs(dtype: str) -> list[np.ndarray]:
+    rng = np.random.default_rng(0)
+    big = rng.standard_normal(300_007).astype(dtype)  # several blocks, and a ragged end
+    big[::1000] = np.nan
+    big[1::1000] = np.inf
+    big[2::1000] = -np.inf
+    grid = rng.standard_normal((301, 257)).astype(dtype)
+    readonly = np.asarray(SPECIAL, dtype=dtype)
+    readonly.flags.writeable = False
+    return [
+        np.asarray(SPECIAL, dtype=dtype),
+        big,
+        grid,
+        np.asfortranarray(grid),
+        grid[:, ::3],
+        grid[::-2],
+        np.asarray(2.5, dtype=dtype),
+        np.empty((0, 3), dtype=dtype),
+        readonly,
+    ]
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("name", ["softshrink", "hardshrink"])
+def test_numpy_fast_path_equals_generic(dtype: str, name: str) -> None:
+    import array_api_compat.numpy as xp
+
+    from arrayshrink._backends import _numpy
+
+    fast = getattr(_numpy, f"fast_{name}")
+    generic = getattr(_agnostic, name)
+    for x in _numpy_inputs(dtype):
+        before = x.copy()
+        for lambd in LAMBDAS:
+            if lambd > np.finfo(dtype).max:
+                assert fast(x, lambd) is None
+                continue
+            out = fast(x, lambd)
+            assert out is not None
+            assert out.dtype == x.dtype
+            assert out.shape == x.shape
+            _same(out, np.asarray(generic(x, float(np.asarray(lambd, dtype=dtype)), xp=xp)))
+        np.testing.assert_array_equal(x, before)
+
+
+@pytest.mark.parametrize(
+    "case",
+    [
+        (np.zeros(3, dtype=np.float16), 0.5),
+        (np.zeros(3, dtype=np.complex128), 0.5),
+        (np.zeros(3), -1.0),
+        (np.zeros(3), math.nan),
+        (np.zeros(3), math.inf),
+        (np.zeros(3), True),
+        (np.zeros(3), np.asarray(0.5)),
+        (np.zeros(3, dtype=np.int64), 0.5),
+        (np.zeros(3).view(np.matrix), 0.5),
+    ],
+)
+def test_numpy_fast_path_declines_what_it_does_not_handle(case: tuple[Any, Any]) -> None:
+    from arrayshrink._backends import _numpy
+
+    x, lambd = case
+    assert _numpy.fast_softshrink(x, lambd) is None
+    assert _numpy.fast_hardshrink(x, lambd) is None
+
+
+class TestTorch:
+    @pytest.fixture(autouse=True)
+    def _torch(self) -> None:
+        pytest.importorskip("torch")
+
+    def _inputs(self, dtype: Any) -> list[Any]:
+        import torch
+
+        if dtype in (torch.float16, torch.bfloat16):
+            bits = np.arange(2**16, dtype=np.uint16).view(np.int16)
+            everything = torch.from_numpy(bits.copy()).view(dtype)
+        else:
+            rng = np.random.default_rng(1)
+            values = np.concatenate([rng.standard_normal(20_000) * 3, SPECIAL])
+            everything = torch.from_numpy(values).to(dtype)
+        grid = everything[: 120 * 100].reshape(120, 100)
+        return [everything, grid.T, grid[:, ::7], everything[5], everything[:0]]
+
+    @pytest.mark.parametrize("dtype_name", ["float16", "bfloat16", "float32", "float64"])
+    @pytest.mark.parametrize("name", ["softshrink", "hardshrink"])
+    def test_fast_path_equals_generic(self, dtype_name: str, name: str) -> None:
+        import array_api_compat.torch as xp
+        import torch
+
+        from arrayshrink._backends import _torch
+        from arrayshrink._lib import _validation
+
+        dtype = getattr(torch, dtype_name)
+        fast = getattr(_torch, f"fast_{name}")
+        generic = getattr(_agnostic, name)
+        for x in self._inputs(dtype):
+            for lambd in (0.0, 0.3, 0.5, 2):
+                out = fast(x, lambd)
+                assert out is not None
+                threshold, _ = _validation.threshold(
+                    lambd, x, xp, name, widen_half=(name == "softshrink")
+                )
+                expected = generic(x, threshold, xp=xp)
+                assert out.dtype == x.dtype
+                np.testing.assert_array_equal(to_numpy(out), to_numpy(expected))
+
+    def test_fast_path_declines_what_it_does_not_handle(self) -> None:
+        import torch
+
+        from arrayshrink._backends import _torch
+
+        x = torch.zeros(3)
+        for lambd in (-1.0, math.nan, math.inf, torch.tensor(0.5), True, 1e39):
+            assert _torch.fast_softshrink(x, lambd) is None
+        assert _torch.fast_softshrink(torch.zeros(3, dtype=torch.complex64), 0.5) is None
+        assert _torch.fast_hardshrink(torch.zeros(3, dtype=torch.int64), 0.5) is None
+        assert _torch.fast_hardshrink(torch.zeros(3, dtype=torch.float16), 70000.0) is None
+
+    def test_fast_path_is_used_in_eager_mode(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        import torch
+
+        calls = []
+        original = torch.nn.functional.softshrink
+
+        def spy(*args: Any) -> Any:
+            calls.append(args)
+            return original(*args)
+
+        monkeypatch.setattr(torch.nn.functional, "softshrink", spy)
+        arrayshrink.softshrink(torch.ones(3), 0.5)
+        assert len(calls) == 1
+
+
+def test_dask_adds_exactly_one_layer_and_keeps_chunks() -> None:
+    da = pytest.importorskip("dask.array")
+    x_np = np.random.default_rng(2).standard_normal((40, 30))
+    x_np[0, :3] = [np.nan, np.inf, -np.inf]
+    x = da.from_array(x_np, chunks=(10, 7))
+    lam_np = np.linspace(0, 1, 30)
+    cases = [
+        (arrayshrink.softshrink(x, 0.4), arrayshrink.softshrink(x_np, 0.4)),
+        (arrayshrink.hardshrink(x, 0.4), arrayshrink.hardshrink(x_np, 0.4)),
+        (arrayshrink.tanhshrink(x), arrayshrink.tanhshrink(x_np)),
+    ]
+    for out, expected in cases:
+        assert len(out.dask.layers) == len(x.dask.layers) + 1
+        assert out.chunks == x.chunks
+        np.testing.assert_array_equal(out.compute(), expected)
+    # Float16 blocks go through the generic NumPy code, in float32 as torch does.
+    x16 = da.from_array(x_np.astype(np.float16), chunks=(10, 7))
+    np.testing.assert_array_equal(
+        arrayshrink.softshrink(x16, 0.3).compute(),
+        arrayshrink.softshrink(x_np.astype(np.float16), 0.3),
+    )
+    # An array threshold takes the generic path, which is still lazy and correct.
+    out = arrayshrink.softshrink(x, da.from_array(lam_np, chunks=7))
+    np.testing.assert_array_equal(out.compute(), arrayshrink.softshrink(x_np, lam_np))
