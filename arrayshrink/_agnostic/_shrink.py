@@ -54,8 +54,9 @@ def _complex_softshrink(z: Array, lambd: Array | float, *, xp: ModuleType) -> Ar
 
 def _complex_from_parts(re: Array, im: Array, dtype: Any, *, xp: ModuleType) -> Array:
     """re + i*im without rounding, for finite parts (the standard has no `complex`)."""
-    # (im + 0j) * 1j is exactly 0 + im*1j for finite im.
-    return xp.astype(re, dtype) + xp.astype(im, dtype) * 1j
+    # (im + 0j) * 1j is exactly 0 + im*1j for finite im. The cast undoes NumPy 1.x's
+    # promotion of 0-d complex64 arrays by Python scalars; it copies nothing otherwise.
+    return xp.astype(xp.astype(re, dtype) + xp.astype(im, dtype) * 1j, dtype, copy=False)
 
 
 def hardshrink(x: Array, lambd: Array | float, *, xp: ModuleType) -> Array:
