@@ -70,6 +70,13 @@ def gpu(session: nox.Session, backend: str) -> None:
     _pytest(session, backend)
 
 
+@nox.session(default=False)
+def bench(session: nox.Session) -> None:
+    """The CPU benchmark (benchmarks/bench.py); arguments after -- go to the script."""
+    session.install(".[numpy,jax]", TORCH, "pywavelets", "matplotlib")
+    session.run("python", "benchmarks/bench.py", *session.posargs)
+
+
 @nox.session
 def lint(session: nox.Session) -> None:
     """ruff check, ruff format --check and mypy --strict."""

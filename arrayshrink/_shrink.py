@@ -97,8 +97,8 @@ def softshrink(x: Array, /, lambd: float | Array = 0.5, *, xp: ModuleType | None
     >>> softshrink(np.asarray([3 + 4j]), 1.0)
     array([2.4+3.2j])
     """
-    fast = _backends.fast("softshrink", x)
-    if fast is not None and (out := fast(x, lambd)) is not None:
+    fast = _backends.fast_module(x)
+    if fast is not None and (out := fast.fast_softshrink(x, lambd)) is not None:
         return out
     xp, is_complex, threshold, invalid = _prepare("softshrink", x, lambd, xp, widen_half=True)
     native = None if is_complex else _backends.native("softshrink", xp)
@@ -159,8 +159,8 @@ def hardshrink(x: Array, /, lambd: float | Array = 0.5, *, xp: ModuleType | None
     >>> hardshrink(np.asarray([-2.0, -0.5, 0.25, 1.0]), 0.5)
     array([-2.,  0.,  0.,  1.])
     """
-    fast = _backends.fast("hardshrink", x)
-    if fast is not None and (out := fast(x, lambd)) is not None:
+    fast = _backends.fast_module(x)
+    if fast is not None and (out := fast.fast_hardshrink(x, lambd)) is not None:
         return out
     # torch compares 16-bit inputs with the threshold rounded to their own dtype.
     xp, is_complex, threshold, invalid = _prepare("hardshrink", x, lambd, xp, widen_half=False)

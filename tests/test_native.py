@@ -187,3 +187,23 @@ def test_dask_adds_exactly_one_layer_and_keeps_chunks() -> None:
     # An array threshold takes the generic path, which is still lazy and correct.
     out = arrayshrink.softshrink(x, da.from_array(lam_np, chunks=7))
     np.testing.assert_array_equal(out.compute(), arrayshrink.softshrink(x_np, lam_np))
+
+
+def test_cupy_fused_kernel_equals_generic() -> None:
+    cupy = pytest.importorskip("cupy")
+    if not cupy.is_available():
+        pytest.skip("CuPy is installed but no CUDA GPU is usable here")
+    import array_api_compat.cupy as xp
+
+    from arrayshrink._backends import _cupy
+
+    for dtype in ("float32", "float64"):
+        values = np.concatenate(
+            [np.asarray(SPECIAL), np.random.default_rng(3).standard_normal(100_000) * 3]
+        ).astype(dtype)
+        x = cupy.asarray(values)
+        for lambd in (0.0, 0.3, 0.5):
+            lam = float(np.asarray(lambd, dtype=dtype))
+            fused = cupy.asnumpy(_cupy.softshrink(x, lam))
+            generic = cupy.asnumpy(_agnostic.softshrink(x, lam, xp=xp))
+            np.testing.assert_array_equal(fused, generic)

@@ -14,41 +14,39 @@ from typing import Any
 
 from arrayshrink._lib import _compat
 
-__all__ = ["fast", "native"]
+__all__ = ["fast_module", "native"]
 
 Kernel = Callable[..., Any]
 
 # Two hooks, both looked up once and cached:
-# - fast(name, x): called with the raw arguments before any validation. It returns the
-#   result only in the common case it fully handles (a real input and a valid scalar
-#   threshold), and None otherwise, so the general path validates and computes.
+# - fast_module(x): for the type of x, the module whose fast_<name>(x, lambd) is
+#   called with the raw arguments before any validation. It returns the result only
+#   in the common case it fully handles (a real input and a valid scalar threshold),
+#   and None otherwise, so that the general path validates and computes.
 # - native(name, xp): called with validated arguments, in place of the generic code.
 _FAST_MODULES = {"numpy": "_numpy", "torch": "_torch"}
 _NATIVE_MODULES = {"jax": "_jax", "dask": "_dask"}
-_FAST: dict[tuple[str, type], Kernel | None] = {}
+_FAST: dict[type, ModuleType | None] = {}
 _NATIVE: dict[tuple[str, str], Kernel | None] = {}
 
 
-def _kernel(modules: dict[str, str], backend: str, name: str) -> Kernel | None:
+def _module(modules: dict[str, str], backend: str) -> ModuleType | None:
     module_name = modules.get(backend)
     if module_name is None:
         return None
-    module = importlib.import_module(f"arrayshrink._backends.{module_name}")
-    return getattr(module, name, None)
+    return importlib.import_module(f"arrayshrink._backends.{module_name}")
 
 
-def fast(name: str, x: Any) -> Kernel | None:
-    """The fast kernel of function ``name`` for the type of ``x``, if any."""
-    key = (name, type(x))
+def fast_module(x: Any) -> ModuleType | None:
+    """The module of fast kernels for arrays of the type of ``x``, if any."""
+    kind = type(x)
     try:
-        return _FAST[key]
+        return _FAST[kind]
     except KeyError:
         pass
     xp = _compat.namespace_for(x)
-    backend = None if xp is None else _compat.backend_name(xp)
-    kernel = None if backend is None else _kernel(_FAST_MODULES, backend, f"fast_{name}")
-    _FAST[key] = kernel
-    return kernel
+    module = _FAST[kind] = None if xp is None else _module(_FAST_MODULES, _compat.backend_name(xp))
+    return module
 
 
 def native(name: str, xp: ModuleType) -> Kernel | None:
@@ -57,5 +55,7 @@ def native(name: str, xp: ModuleType) -> Kernel | None:
     try:
         return _NATIVE[key]
     except KeyError:
-        kernel = _NATIVE[key] = _kernel(_NATIVE_MODULES, _compat.backend_name(xp), name)
-        return kernel
+        pass
+    module = _module(_NATIVE_MODULES, _compat.backend_name(xp))
+    kernel = _NATIVE[key] = None if module is None else getattr(module, name, None)
+    return kernel

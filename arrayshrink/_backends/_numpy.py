@@ -73,9 +73,9 @@ def fast_softshrink(x: Any, lambd: Any) -> np.ndarray | None:
     return out
 
 
-def _hard_into(x: np.ndarray, lambd: float, out: np.ndarray, keep: np.ndarray) -> None:
+def _hard_into(x: np.ndarray, lambd: float, out: np.ndarray, keep: np.ndarray | None) -> None:
     np.abs(x, out=out)
-    np.greater(out, lambd, out=keep)  # False at NaN: NaN * 0 is still NaN
+    keep = np.greater(out, lambd, out=keep)  # False at NaN: NaN * 0 is still NaN
     np.multiply(x, keep, out=out)
     np.add(out, 0.0, out=out)  # -0.0 (from x * 0 with x < 0) becomes +0.0
 
@@ -86,7 +86,7 @@ def fast_hardshrink(x: Any, lambd: Any) -> np.ndarray | None:
         return None
     out = _new_output(x)
     if not _blocked(x):
-        _hard_into(x, lambd, out, np.empty(x.shape, dtype=bool))
+        _hard_into(x, lambd, out, None)
         return out
     keep = np.empty(_block_size(x), dtype=bool)
     for x_block, out_block in _blocks(x, out):

@@ -15,17 +15,20 @@ import torch.nn.functional as F
 
 __all__ = ["fast_hardshrink", "fast_softshrink"]
 
-_LARGEST = {
-    dtype: float(torch.finfo(dtype).max)
-    for dtype in (torch.float16, torch.bfloat16, torch.float32, torch.float64)
-}
+# float16's largest value, the smallest of any floating dtype: a threshold in [0, 65504]
+# is valid for every input dtype, so no per-dtype lookup is needed on the fast path.
+_ALWAYS_VALID = 65504.0
+_NUMBERS = (float, int)
+_is_compiling = torch.compiler.is_compiling
 
 
 def _usable(x: Any, lambd: Any) -> bool:
-    if type(lambd) not in (float, int) or torch.compiler.is_compiling():
-        return False
-    largest = _LARGEST.get(x.dtype)
-    return largest is not None and 0.0 <= lambd <= largest
+    return (
+        type(lambd) in _NUMBERS
+        and 0.0 <= lambd <= _ALWAYS_VALID
+        and x.is_floating_point()  # False for complex, integer and boolean tensors
+        and not _is_compiling()
+    )
 
 
 def fast_softshrink(x: Any, lambd: Any) -> Any:
