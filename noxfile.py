@@ -19,7 +19,7 @@ TORCH = os.environ.get("ARRAYSHRINK_TORCH", "torch==2.13.0")
 
 # What each backend's session installs beside arrayshrink and the test group.
 CPU_BACKENDS = {
-    "numpy": [".[numpy]", "scikit-learn"],
+    "numpy": [".[numpy]"],
     "array_api_strict": [".[array-api-strict]"],
     "jax": [".[jax]", TORCH],  # torch too: JAX and torch gradients are compared
     "torch": [".", TORCH],

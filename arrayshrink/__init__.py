@@ -6,15 +6,21 @@ returns an array of the same library, dtype, device and shape.
 
 from arrayshrink._modules import Hardshrink, Softshrink, Tanhshrink
 from arrayshrink._shrink import hardshrink, softshrink, tanhshrink
+from arrayshrink._solvers import LassoResult, LinearOperator, fista, ista, lambda_max
 
 __version__ = "0.1.0"
 
 __all__ = [
     "Hardshrink",
+    "LassoResult",
+    "LinearOperator",
     "Softshrink",
     "Tanhshrink",
     "__version__",
+    "fista",
     "hardshrink",
+    "ista",
+    "lambda_max",
     "softshrink",
     "tanhshrink",
 ]

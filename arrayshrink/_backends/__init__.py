@@ -24,7 +24,7 @@ Kernel = Callable[..., Any]
 #   in the common case it fully handles (a real input and a valid scalar threshold),
 #   and None otherwise, so that the general path validates and computes.
 # - native(name, xp): called with validated arguments, in place of the generic code.
-_FAST_MODULES = {"numpy": "_numpy", "torch": "_torch"}
+_FAST_MODULES = {"numpy": "_numpy", "torch": "_torch", "jax": "_jax"}
 _NATIVE_MODULES = {"jax": "_jax", "dask": "_dask"}
 _FAST: dict[type, ModuleType | None] = {}
 _NATIVE: dict[tuple[str, str], Kernel | None] = {}

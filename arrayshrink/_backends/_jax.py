@@ -13,7 +13,7 @@ from typing import Any
 import jax
 import jax.numpy as jnp
 
-__all__ = ["softshrink"]
+__all__ = ["fast_hardshrink", "fast_softshrink", "softshrink"]
 
 
 @jax.custom_jvp
@@ -44,3 +44,33 @@ def _real_softshrink(x: Any, lambd: Any) -> Any:
 def softshrink(x: Any, lambd: Any) -> Any:
     """softshrink of real JAX input ``x``; ``lambd`` as validated by the public layer."""
     return _real_softshrink(x, lambd)
+
+
+@jax.jit
+def _real_hardshrink(x: Any, lambd: Any) -> Any:
+    # A Python-float lambd is weakly typed: it is rounded to the dtype of x, as torch does.
+    return jnp.where(jnp.abs(x) <= lambd, jnp.zeros_like(x), x)
+
+
+_REAL = frozenset(jnp.dtype(t) for t in (jnp.float16, jnp.bfloat16, jnp.float32, jnp.float64))
+# float16's largest value, the smallest of any floating dtype: valid for every input.
+_ALWAYS_VALID = 65504.0
+_NUMBERS = (float, int)
+
+
+def _usable(x: Any, lambd: Any) -> bool:
+    return type(lambd) in _NUMBERS and 0.0 <= lambd <= _ALWAYS_VALID and x.dtype in _REAL
+
+
+def fast_softshrink(x: Any, lambd: Any) -> Any:
+    """The jitted kernel for a real array and a valid scalar threshold, else None.
+
+    Validation and dispatch in Python cost more than a small array's computation;
+    this path skips them in the common case (the general path gives the same values).
+    """
+    return _real_softshrink(x, float(lambd)) if _usable(x, lambd) else None
+
+
+def fast_hardshrink(x: Any, lambd: Any) -> Any:
+    """The jitted hardshrink for a real array and a valid scalar threshold, else None."""
+    return _real_hardshrink(x, float(lambd)) if _usable(x, lambd) else None
