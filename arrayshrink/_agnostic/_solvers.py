@@ -22,6 +22,7 @@ Array = Any
 
 _STEP_GROWTH = 1.25  # the step may grow again after a successful iteration
 _STEP_SHRINK = 0.5  # backtracking: halve the step until the sufficient decrease holds
+_MAX_HALVINGS = 60  # a safety net: 2**-60 of a step is no step at all
 
 
 @dataclass(frozen=True)
@@ -98,6 +99,7 @@ class _Problem:
     l2: float
     positive: bool
     xp: ModuleType
+    negligible: float = 0.0  # (64 eps)^2 for the dtype: a relative move below this is noise
 
     def objective(self, x: Array, residual: Array) -> Array:
         """P(x) per column, from the residual Ax - b."""
@@ -168,17 +170,23 @@ def proximal_gradient(
     n_iter, relative_gap, converged, primal = 0, None, None, None
     for n_iter in range(1, max_iter + 1):
         gradient = op.adjoint(Ay - problem.b) + problem.l2 * y
+        halvings = 0
         while True:
             x_new = _prox(y - step * gradient, step * problem.lambd, problem.positive, xp)
             Ax_new = op.forward(x_new)
             if lipschitz is not None:
                 break
             d = x_new - y
+            d_norm = _sq_norm(d, xp)
             # Sufficient decrease of the quadratic part: ||A d||^2 + l2 ||d||^2 <= ||d||^2/t.
-            lhs = _sq_norm(Ax_new - Ay, xp) + problem.l2 * _sq_norm(d, xp)
-            too_long = lhs * step > _sq_norm(d, xp) * (1 + 1e-9)
+            lhs = _sq_norm(Ax_new - Ay, xp) + problem.l2 * d_norm
+            too_long = lhs * step > d_norm * (1 + 1e-9)
+            # A move at the rounding level of y says nothing about the step: without this,
+            # rounding noise in ||A d|| would halve the step of a converged column forever.
+            too_long = too_long & (d_norm > problem.negligible * _sq_norm(y, xp))
             (too_long,) = materialize(too_long)
-            if not bool(xp.any(too_long)):
+            halvings += 1
+            if halvings > _MAX_HALVINGS or not bool(xp.any(too_long)):
                 break
             step = xp.where(too_long, step * _STEP_SHRINK, step)
         if accelerate:
