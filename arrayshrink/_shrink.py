@@ -31,6 +31,21 @@ def _flag_invalid(out: Array, invalid: Array | None, xp: ModuleType) -> Array:
     return xp.where(invalid, xp.full_like(out, xp.nan), out)
 
 
+def _thresholding(
+    name: str, x: Array, lambd: Array | float, xp: ModuleType | None, *, widen_half: bool
+) -> Array:
+    """Dispatch: the fast path, else validation then the native or the generic code."""
+    fast = _backends.fast_module(x)
+    if fast is not None and (out := getattr(fast, f"fast_{name}")(x, lambd)) is not None:
+        return out
+    xp, is_complex, threshold, invalid = _prepare(name, x, lambd, xp, widen_half=widen_half)
+    native = None if is_complex else _backends.native(name, xp)
+    out = None if native is None else native(x, threshold)
+    if out is None:
+        out = getattr(_agnostic, name)(x, threshold, xp=xp)
+    return _flag_invalid(out, invalid, xp)
+
+
 def softshrink(x: Array, /, lambd: float | Array = 0.5, *, xp: ModuleType | None = None) -> Array:
     r"""Soft-thresholding: shrink every element towards zero by ``lambd``.
 
@@ -97,15 +112,7 @@ def softshrink(x: Array, /, lambd: float | Array = 0.5, *, xp: ModuleType | None
     >>> softshrink(np.asarray([3 + 4j]), 1.0)
     array([2.4+3.2j])
     """
-    fast = _backends.fast_module(x)
-    if fast is not None and (out := fast.fast_softshrink(x, lambd)) is not None:
-        return out
-    xp, is_complex, threshold, invalid = _prepare("softshrink", x, lambd, xp, widen_half=True)
-    native = None if is_complex else _backends.native("softshrink", xp)
-    out = None if native is None else native(x, threshold)
-    if out is None:
-        out = _agnostic.softshrink(x, threshold, xp=xp)
-    return _flag_invalid(out, invalid, xp)
+    return _thresholding("softshrink", x, lambd, xp, widen_half=True)
 
 
 def hardshrink(x: Array, /, lambd: float | Array = 0.5, *, xp: ModuleType | None = None) -> Array:
@@ -159,16 +166,8 @@ def hardshrink(x: Array, /, lambd: float | Array = 0.5, *, xp: ModuleType | None
     >>> hardshrink(np.asarray([-2.0, -0.5, 0.25, 1.0]), 0.5)
     array([-2.,  0.,  0.,  1.])
     """
-    fast = _backends.fast_module(x)
-    if fast is not None and (out := fast.fast_hardshrink(x, lambd)) is not None:
-        return out
     # torch compares 16-bit inputs with the threshold rounded to their own dtype.
-    xp, is_complex, threshold, invalid = _prepare("hardshrink", x, lambd, xp, widen_half=False)
-    native = None if is_complex else _backends.native("hardshrink", xp)
-    out = None if native is None else native(x, threshold)
-    if out is None:
-        out = _agnostic.hardshrink(x, threshold, xp=xp)
-    return _flag_invalid(out, invalid, xp)
+    return _thresholding("hardshrink", x, lambd, xp, widen_half=False)
 
 
 def tanhshrink(x: Array, /, *, xp: ModuleType | None = None) -> Array:

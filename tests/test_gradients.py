@@ -365,3 +365,33 @@ def test_backends_without_autodiff_keep_working() -> None:
     np.testing.assert_array_equal(
         out, [-math.inf, -1.5, 0, 0, 0, 0, 0, 0, 0.25, math.inf, math.nan]
     )
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        "softshrink(x, 0.5)",
+        "hardshrink(x, 0.5)",
+        "tanhshrink(x)",
+        "softshrink(x, torch.tensor([0.5, 0.2]))",
+    ],
+)
+def test_first_call_of_a_process_under_torch_compile(call: str) -> None:
+    """Every lookup arrayshrink caches is traceable: a cold process compiles fullgraph,
+    with warnings as errors (Dynamo warns about what it cannot trace faithfully)."""
+    pytest.importorskip("torch")
+    import subprocess
+    import sys
+
+    code = (
+        "import torch, arrayshrink\n"
+        "from arrayshrink import hardshrink, softshrink, tanhshrink\n"
+        "from torch._dynamo.testing import CompileCounter\n"
+        f"f = torch.compile(lambda x: {call}, fullgraph=True, backend=CompileCounter())\n"
+        "print(f(torch.tensor([float('nan'), 1.0])).tolist())\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-W", "error", "-c", code], capture_output=True, text=True, check=False
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stdout.strip().startswith("[nan, ")

@@ -7,7 +7,6 @@ cannot: correct gradients (JAX) or speed shown by the benchmark.
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Callable
 from types import ModuleType
 from typing import Any
@@ -24,17 +23,38 @@ Kernel = Callable[..., Any]
 #   in the common case it fully handles (a real input and a valid scalar threshold),
 #   and None otherwise, so that the general path validates and computes.
 # - native(name, xp): called with validated arguments, in place of the generic code.
-_FAST_MODULES = {"numpy": "_numpy", "torch": "_torch", "jax": "_jax"}
-_NATIVE_MODULES = {"jax": "_jax", "dask": "_dask"}
 _FAST: dict[type, ModuleType | None] = {}
 _NATIVE: dict[tuple[str, str], Kernel | None] = {}
 
 
-def _module(modules: dict[str, str], backend: str) -> ModuleType | None:
-    module_name = modules.get(backend)
-    if module_name is None:
-        return None
-    return importlib.import_module(f"arrayshrink._backends.{module_name}")
+# Plain import statements, not importlib: torch.compile traces the first call of a
+# process too, and Dynamo can follow an import statement but not importlib.
+def _fast_module_for(backend: str) -> ModuleType | None:
+    if backend == "numpy":
+        from arrayshrink._backends import _numpy
+
+        return _numpy
+    if backend == "torch":
+        from arrayshrink._backends import _torch
+
+        return _torch
+    if backend == "jax":
+        from arrayshrink._backends import _jax
+
+        return _jax
+    return None
+
+
+def _native_module_for(backend: str) -> ModuleType | None:
+    if backend == "jax":
+        from arrayshrink._backends import _jax
+
+        return _jax
+    if backend == "dask":
+        from arrayshrink._backends import _dask
+
+        return _dask
+    return None
 
 
 def fast_module(x: Any) -> ModuleType | None:
@@ -45,7 +65,7 @@ def fast_module(x: Any) -> ModuleType | None:
     except KeyError:
         pass
     xp = _compat.namespace_for(x)
-    module = _FAST[kind] = None if xp is None else _module(_FAST_MODULES, _compat.backend_name(xp))
+    module = _FAST[kind] = None if xp is None else _fast_module_for(_compat.backend_name(xp))
     return module
 
 
@@ -56,6 +76,6 @@ def native(name: str, xp: ModuleType) -> Kernel | None:
         return _NATIVE[key]
     except KeyError:
         pass
-    module = _module(_NATIVE_MODULES, _compat.backend_name(xp))
+    module = _native_module_for(_compat.backend_name(xp))
     kernel = _NATIVE[key] = None if module is None else getattr(module, name, None)
     return kernel
