@@ -20,7 +20,10 @@ _BLOCK_BYTES = 1 << 18  # 256 KiB: a block of x and of the output stay in L2 tog
 
 # The ufunc behind np.clip, called directly: np.clip's Python-level argument handling
 # costs several microseconds per call, more than clipping 100 elements.
-_clip = (np._core if hasattr(np, "_core") else np.core).umath.clip  # NumPy 2 / NumPy 1
+_umath = getattr(getattr(np, "_core", None), "umath", None)  # NumPy 2
+if _umath is None:  # NumPy 1.x (whose numpy._core is an empty shim)
+    _umath = np.core.umath  # type: ignore[attr-defined,unused-ignore]
+_clip = _umath.clip
 
 
 def _usable(x: Any, lambd: Any) -> bool:
