@@ -35,8 +35,9 @@ def _thresholding(
     name: str, x: Array, lambd: Array | float, xp: ModuleType | None, *, widen_half: bool
 ) -> Array:
     """Dispatch: the fast path, else validation then the native or the generic code."""
-    fast = _backends.fast_module(x)
-    if fast is not None and (out := getattr(fast, f"fast_{name}")(x, lambd)) is not None:
+    module = _backends.fast_module(x)
+    fast = None if module is None else getattr(module, f"fast_{name}", None)
+    if fast is not None and (out := fast(x, lambd)) is not None:
         return out
     xp, is_complex, threshold, invalid = _prepare(name, x, lambd, xp, widen_half=widen_half)
     native = None if is_complex else _backends.native(name, xp)

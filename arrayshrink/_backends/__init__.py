@@ -18,10 +18,10 @@ __all__ = ["fast_module", "native"]
 Kernel = Callable[..., Any]
 
 # Two hooks, both looked up once and cached:
-# - fast_module(x): for the type of x, the module whose fast_<name>(x, lambd) is
-#   called with the raw arguments before any validation. It returns the result only
-#   in the common case it fully handles (a real input and a valid scalar threshold),
-#   and None otherwise, so that the general path validates and computes.
+# - fast_module(x): for the type of x, the module whose fast_<name>(x, lambd), where it
+#   exists, is called with the raw arguments before any validation. It returns the
+#   result only in the common case it fully handles (a real input and a valid scalar
+#   threshold), and None otherwise, so that the general path validates and computes.
 # - native(name, xp): called with validated arguments, in place of the generic code.
 _FAST: dict[type, ModuleType | None] = {}
 _NATIVE: dict[tuple[str, str], Kernel | None] = {}
@@ -29,7 +29,8 @@ _NATIVE: dict[tuple[str, str], Kernel | None] = {}
 
 # Plain import statements, not importlib: torch.compile traces the first call of a
 # process too, and Dynamo can follow an import statement but not importlib.
-def _fast_module_for(backend: str) -> ModuleType | None:
+def _module_for(backend: str) -> ModuleType | None:
+    """The module of native code for a backend, if it has one."""
     if backend == "numpy":
         from arrayshrink._backends import _numpy
 
@@ -42,14 +43,6 @@ def _fast_module_for(backend: str) -> ModuleType | None:
         from arrayshrink._backends import _jax
 
         return _jax
-    return None
-
-
-def _native_module_for(backend: str) -> ModuleType | None:
-    if backend == "jax":
-        from arrayshrink._backends import _jax
-
-        return _jax
     if backend == "dask":
         from arrayshrink._backends import _dask
 
@@ -58,14 +51,14 @@ def _native_module_for(backend: str) -> ModuleType | None:
 
 
 def fast_module(x: Any) -> ModuleType | None:
-    """The module of fast kernels for arrays of the type of ``x``, if any."""
+    """The module of native code for arrays of the type of ``x``, if any."""
     kind = type(x)
     try:
         return _FAST[kind]
     except KeyError:
         pass
     xp = _compat.namespace_for(x)
-    module = _FAST[kind] = None if xp is None else _fast_module_for(_compat.backend_name(xp))
+    module = _FAST[kind] = None if xp is None else _module_for(_compat.backend_name(xp))
     return module
 
 
@@ -76,6 +69,6 @@ def native(name: str, xp: ModuleType) -> Kernel | None:
         return _NATIVE[key]
     except KeyError:
         pass
-    module = _native_module_for(_compat.backend_name(xp))
+    module = _module_for(_compat.backend_name(xp))
     kernel = _NATIVE[key] = None if module is None else getattr(module, name, None)
     return kernel
