@@ -8,6 +8,7 @@ from collections.abc import Callable
 from types import ModuleType
 from typing import Any, Protocol, runtime_checkable
 
+from arrayshrink import _backends
 from arrayshrink._agnostic import _solvers
 from arrayshrink._agnostic._solvers import LassoResult
 from arrayshrink._lib import _compat, _validation
@@ -105,7 +106,9 @@ def _threshold(lambd: Any, x_shape: tuple[int, ...], dtype: Any, xp: ModuleType,
         )
     if _compat.is_concrete(lambd, xp) and not bool(xp.all(lambd >= 0)):
         raise ValueError(f"{func}(): lambd must be >= 0 everywhere.")
-    return xp.astype(lambd, real)
+    # One value per column, (k,), becomes (1, k): the solver takes columns of lambd.
+    missing = len(x_shape) - lambd.ndim
+    return xp.reshape(xp.astype(lambd, real), (1,) * missing + tuple(lambd.shape))
 
 
 def _solve(
@@ -121,6 +124,7 @@ def _solve(
     tol: float,
     check_every: int,
     lipschitz: float | None,
+    unroll: bool,
     positive: bool,
     l2: float,
     callback: Callable[[LassoResult], Any] | None,
@@ -157,22 +161,57 @@ def _solve(
         raise ValueError(f"{func}(): x0 must have shape {x_shape}; got {tuple(x0.shape)}.")
     else:
         x0 = xp.astype(x0, dtype)
-    problem = _solvers._Problem(
-        op, b, _threshold(lambd, x_shape, dtype, xp, func), l2, positive, xp
+    if unroll and lipschitz is None:
+        raise ValueError(
+            f"{func}(): unroll=True needs lipschitz, the fixed step 1/lipschitz: "
+            "backtracking decides on the values, which differentiation cannot follow."
+        )
+    eps = float(xp.finfo(_validation.real_dtype(dtype, xp)).eps)
+    problem = _solvers.Problem(
+        op,
+        b,
+        _threshold(lambd, x_shape, dtype, xp, func),
+        l2,
+        positive,
+        xp,
+        negligible=(64 * eps) ** 2,
     )
-    return _solvers.proximal_gradient(
+    options = _solvers.Options(
+        max_iter, tol, check_every, lipschitz, accelerate, restart, bool(unroll)
+    )
+    loops = _traced_loops(xp, A, b, lambd, x0)
+    if loops is not None and (callback is not None or history):
+        raise ValueError(
+            f"{func}(): callback and history need concrete values, which traced arrays "
+            "(inside jax.jit or jax.grad) do not have; read result.gap and result.n_iter."
+        )
+    return _solvers.solve(
         problem,
         x0,
-        max_iter=max_iter,
-        tol=tol,
-        check_every=check_every,
-        lipschitz=lipschitz,
-        accelerate=accelerate,
-        restart=restart,
+        options,
+        loops=loops,
+        eager=all(_compat.is_concrete(a, xp) for a in (b, x0)) and _is_eager(xp),
         callback=callback,
         history=history,
         materialize=_materializer(xp),
     )
+
+
+def _is_eager(xp: ModuleType) -> bool:
+    """Whether taking columns out of a batch pays: not on Dask (unknown chunk sizes) nor
+    on JAX (every new shape compiles anew)."""
+    return _compat.backend_name(xp) not in ("dask", "jax")
+
+
+def _traced_loops(xp: ModuleType, *arrays: Any) -> _solvers.Loops | None:
+    """The backend's own loops when any input is traced (JAX inside jit or grad)."""
+    if _compat.backend_name(xp) != "jax":
+        return None
+    if all(_compat.is_concrete(a, xp) for a in arrays if _compat.namespace_for(a) is xp):
+        return None
+    loops = _backends.native("solver_loops", xp)
+    assert loops is None or isinstance(loops, _solvers.Loops)
+    return loops
 
 
 _PARAMETERS = """
@@ -200,6 +239,11 @@ _PARAMETERS = """
         A Lipschitz constant of the gradient, ||A||_2^2 + l2, for the fixed step
         1/lipschitz. By default the step is found by backtracking, per column, and
         allowed to grow again after each successful iteration.
+    unroll : bool, default: False
+        Run exactly `max_iter` iterations with the step 1/`lipschitz` (required),
+        without gap checks or early stop, so that reverse-mode differentiation
+        (``jax.grad``, torch autograd) can go through the solver; under JAX the
+        iterations run in ``lax.fori_loop``. The gap is computed once, at the end.
     positive : bool, default: False
         Constrain x >= 0 (real problems only).
     l2 : float, default: 0
@@ -241,6 +285,7 @@ def fista(
     tol: float = 1e-6,
     check_every: int = 10,
     lipschitz: float | None = None,
+    unroll: bool = False,
     restart: bool = True,
     positive: bool = False,
     l2: float = 0.0,
@@ -260,6 +305,7 @@ def fista(
         tol=tol,
         check_every=check_every,
         lipschitz=lipschitz,
+        unroll=unroll,
         positive=positive,
         l2=l2,
         callback=callback,
@@ -303,6 +349,7 @@ def ista(
     tol: float = 1e-6,
     check_every: int = 10,
     lipschitz: float | None = None,
+    unroll: bool = False,
     positive: bool = False,
     l2: float = 0.0,
     callback: Callable[[LassoResult], Any] | None = None,
@@ -321,6 +368,7 @@ def ista(
         tol=tol,
         check_every=check_every,
         lipschitz=lipschitz,
+        unroll=unroll,
         positive=positive,
         l2=l2,
         callback=callback,

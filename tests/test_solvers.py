@@ -307,3 +307,122 @@ def test_bad_shapes_and_types() -> None:
         fista(A + 0j, b + 0j, 0.1, positive=True)
     with pytest.raises(ValueError, match=r"lambd of shape \(7,\) does not broadcast"):
         fista(A, b, np.ones(7))
+
+
+def test_batch_of_uneven_problems_retires_converged_columns(xp: ModuleType) -> None:
+    """Columns that converge early leave the batch; each still meets its own optimum and
+    the history keeps one value per column, in the order of b."""
+    skip_on_dask(xp)
+    A, b = make_problem(60, 150, k=6, seed=12)
+    b[:, 0] = 0.0  # converged at once
+    b[:, 1] *= 50.0  # a harder, larger problem
+    lambd = 0.05 * np.max(np.abs(A.T @ b[:, 1:]))
+    result = fista(xp.asarray(A), xp.asarray(b), lambd, tol=1e-10, max_iter=5000, history=True)
+    assert np.all(to_numpy(result.converged))
+    assert all(tuple(gap.shape) == (6,) for gap in result.history["gap"])
+    x = to_numpy(result.x)
+    np.testing.assert_array_equal(x[:, 0], np.zeros(150))
+    for column in range(1, 6):
+        reference = sklearn_lasso(A, b[:, column], lambd)
+        p_ref = objective(A, b[:, column], reference, lambd)
+        assert objective(A, b[:, column], x[:, column], lambd) <= p_ref * (1 + 1e-8)
+    # A column's objective in the result is the objective of its x.
+    np.testing.assert_allclose(
+        to_numpy(result.objective), objective(A, b, x, lambd), rtol=1e-12, atol=1e-300
+    )
+
+
+def _implicit_gradient(A: np.ndarray, x: np.ndarray) -> np.ndarray:
+    """d sum(x*) / d b at the Lasso optimum x*, from its optimality conditions: on the
+    support S, A_S^T A_S x_S = A_S^T b - lambd sign(x_S), so dx_S/db = (A_S^T A_S)^-1 A_S^T."""
+    support = np.abs(x) > 0
+    A_S = A[:, support]
+    return A_S @ np.linalg.solve(A_S.T @ A_S, np.ones(int(support.sum())))
+
+
+class TestJax:
+    """Inside jax.jit the solver runs in lax loops; unrolled, jax.grad goes through it."""
+
+    @pytest.fixture(autouse=True)
+    def _jax(self) -> None:
+        pytest.importorskip("jax")
+        import jax
+
+        jax.config.update("jax_enable_x64", True)
+
+    def test_jit_matches_eager(self, problem: dict) -> None:
+        import jax
+        import jax.numpy as jnp
+
+        A, b, lambd = jnp.asarray(problem["A"]), jnp.asarray(problem["b"]), problem["lambd"]
+        for solver, max_iter in ((fista, 300), (ista, 5000)):
+            eager = solver(A, b, lambd, max_iter=max_iter)
+            jitted = jax.jit(lambda A, b, s=solver, n=max_iter: s(A, b, lambd, max_iter=n))(A, b)
+            assert isinstance(jitted, arrayshrink.LassoResult)
+            assert int(jitted.n_iter) == eager.n_iter
+            assert bool(jitted.converged)
+            assert float(jitted.objective) <= problem["p_ref"] * (1 + 1e-6)
+            np.testing.assert_allclose(jitted.x, eager.x, atol=1e-9)
+
+    def test_jit_batched_with_lambd_per_column(self) -> None:
+        import jax
+        import jax.numpy as jnp
+
+        A, b = make_problem(40, 100, k=3, seed=13)
+        lambd = 0.1 * np.max(np.abs(A.T @ b), axis=0)
+        jitted = jax.jit(lambda A, b, lam: fista(A, b, lam, tol=1e-9, max_iter=3000))(
+            jnp.asarray(A), jnp.asarray(b), jnp.asarray(lambd)
+        )
+        assert np.all(np.asarray(jitted.converged))
+        for column in range(3):
+            reference = sklearn_lasso(A, b[:, column], lambd[column])
+            p_ref = objective(A, b[:, column], reference, lambd[column])
+            p = objective(A, b[:, column], np.asarray(jitted.x)[:, column], lambd[column])
+            assert p <= p_ref * (1 + 1e-8)
+
+    def test_unrolled_gradient_matches_optimality_conditions(self, problem: dict) -> None:
+        import jax
+        import jax.numpy as jnp
+
+        A, lambd = problem["A"], problem["lambd"]
+        lipschitz = float(np.linalg.norm(A, 2) ** 2)
+
+        def total(b: Any) -> Any:
+            x = fista(jnp.asarray(A), b, lambd, lipschitz=lipschitz, unroll=True, max_iter=500).x
+            return jnp.sum(x)
+
+        expected = _implicit_gradient(A, problem["x_ref"])
+        b = jnp.asarray(problem["b"])
+        np.testing.assert_allclose(jax.grad(total)(b), expected, atol=1e-8)
+        np.testing.assert_allclose(jax.jit(jax.grad(total))(b), expected, atol=1e-8)
+
+    def test_callback_and_history_need_concrete_values(self, problem: dict) -> None:
+        import jax
+        import jax.numpy as jnp
+
+        b = jnp.asarray(problem["b"])
+        with pytest.raises(ValueError, match="callback and history need concrete values"):
+            jax.jit(lambda b: fista(problem["A"], b, 0.1, history=True).x)(b)
+
+
+def test_unrolled_gradient_in_torch_matches_optimality_conditions(problem: dict) -> None:
+    torch = pytest.importorskip("torch")
+    A, lambd = problem["A"], problem["lambd"]
+    lipschitz = float(np.linalg.norm(A, 2) ** 2)
+    b = torch.tensor(problem["b"], requires_grad=True)
+    result = fista(torch.tensor(A), b, lambd, lipschitz=lipschitz, unroll=True, max_iter=500)
+    assert result.n_iter == 500
+    result.x.sum().backward()
+    np.testing.assert_allclose(b.grad.numpy(), _implicit_gradient(A, problem["x_ref"]), atol=1e-8)
+
+
+def test_unroll_runs_exactly_max_iter_and_needs_a_fixed_step(problem: dict) -> None:
+    A, b, lambd = problem["A"], problem["b"], problem["lambd"]
+    with pytest.raises(ValueError, match="unroll=True needs lipschitz"):
+        fista(A, b, lambd, unroll=True)
+    lipschitz = float(np.linalg.norm(A, 2) ** 2)
+    unrolled = fista(A, b, lambd, lipschitz=lipschitz, unroll=True, max_iter=37)
+    stepped = fista(A, b, lambd, lipschitz=lipschitz, tol=0.0, max_iter=37)
+    assert unrolled.n_iter == 37
+    np.testing.assert_array_equal(unrolled.x, stepped.x)
+    np.testing.assert_array_equal(unrolled.gap, stepped.gap)

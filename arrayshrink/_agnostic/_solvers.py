@@ -4,24 +4,31 @@ Problem: minimize over x   1/2 ||A x - b||^2 + l2/2 ||x||^2 + sum_j lambd_j |x_j
 for b of shape (m,) or (m, k) (k independent problems), x of shape (n,) or (n, k).
 Every quantity "per column" has the batch shape b.shape[1:]: () or (k,).
 See arrayshrink.fista for the full contract; inputs here are already validated.
+
+Three drivers share one iteration:
+- eager arrays: a Python loop; a backtracking retry recomputes only the columns that
+  need it, and converged columns leave the batch at check points;
+- lazy arrays (Dask): a Python loop over whole batches, iterates persisted each time;
+- traced arrays (inside jax.jit or jax.grad): the backend's own loops (``Loops``).
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from types import ModuleType
-from typing import Any
+from typing import Any, NamedTuple
 
 from arrayshrink._agnostic._shrink import softshrink
 
-__all__ = ["LassoResult", "Operator", "lambda_max", "proximal_gradient"]
+__all__ = ["LassoResult", "Loops", "Operator", "Options", "lambda_max", "solve"]
 
 Array = Any
 
 _STEP_GROWTH = 1.25  # the step may grow again after a successful iteration
 _STEP_SHRINK = 0.5  # backtracking: halve the step until the sufficient decrease holds
+_STEP_MARGIN = 0.9  # ... or go straight below the inverse curvature measured, if shorter
 _MAX_HALVINGS = 60  # a safety net: 2**-60 of a step is no step at all
 
 
@@ -43,7 +50,7 @@ class LassoResult:
     x : array
         The solution, of shape (n,) or (n, k).
     n_iter : int
-        Iterations run.
+        Iterations run (a 0-d integer array inside ``jax.jit``).
     gap : array
         The relative duality gap (P(x) - D(theta)) / P(x) at `x`, per column: an
         upper bound on the relative suboptimality of `x`.
@@ -57,11 +64,48 @@ class LassoResult:
     """
 
     x: Array
-    n_iter: int
+    n_iter: Any
     gap: Array
     converged: Array
     objective: Array
     history: dict[str, list[Any]] | None = field(default=None, repr=False)
+
+
+@dataclass(frozen=True)
+class Options:
+    """How to iterate; validated by the public layer."""
+
+    max_iter: int
+    tol: float
+    check_every: int
+    lipschitz: float | None
+    accelerate: bool
+    restart: bool
+    unroll: bool = False
+
+
+@dataclass(frozen=True)
+class Loops:
+    """Loops of the backend, for traced arrays: while_loop(cond, body, state) and
+    fori_loop(n, body, state), with ``body(state) -> state``."""
+
+    while_loop: Callable[[Callable[[Any], Any], Callable[[Any], Any], Any], Any]
+    fori_loop: Callable[[Any, Callable[[Any], Any], Any], Any]
+
+
+def _python_while(cond: Callable[[Any], Any], body: Callable[[Any], Any], state: Any) -> Any:
+    while bool(cond(state)):
+        state = body(state)
+    return state
+
+
+def _python_fori(n: int, body: Callable[[Any], Any], state: Any) -> Any:
+    for _ in range(n):
+        state = body(state)
+    return state
+
+
+PYTHON_LOOPS = Loops(_python_while, _python_fori)
 
 
 def _sq_norm(v: Array, xp: ModuleType) -> Array:
@@ -91,15 +135,49 @@ def _prox(v: Array, threshold: Array, positive: bool, xp: ModuleType) -> Array:
     return softshrink(v, threshold, xp=xp)
 
 
-@dataclass
-class _Problem:
+def _take_columns(v: Array, index: Array, xp: ModuleType) -> Array:
+    """The columns ``index`` of a per-column vector (k,) or a matrix (n, k)."""
+    return xp.take(v, index, axis=v.ndim - 1)
+
+
+def _positions(mask: Array, xp: ModuleType) -> Array:
+    """For each column, its position among the columns where ``mask`` holds."""
+    return xp.clip(xp.cumulative_sum(xp.astype(mask, _index_dtype(xp))) - 1, min=0)
+
+
+def _put_columns(full: Array, mask: Array, part: Array, position: Array, xp: ModuleType) -> Array:
+    """``full`` with its columns where ``mask`` replaced, in order, by those of ``part``
+    (``position`` from _positions(mask)). Take and where, not item assignment, which
+    JAX arrays lack."""
+    return xp.where(mask, _take_columns(part, position, xp), full)
+
+
+def _index_dtype(xp: ModuleType) -> Any:
+    return xp.__array_namespace_info__().default_dtypes()["indexing"]
+
+
+@dataclass(frozen=True)
+class Problem:
+    """The data of the Lasso problem; ``lambd`` is a number or an array of x's ndim."""
+
     op: Operator
     b: Array
-    lambd: Array  # broadcastable to x
+    lambd: Any
     l2: float
     positive: bool
     xp: ModuleType
-    negligible: float = 0.0  # (64 eps)^2 for the dtype: a relative move below this is noise
+    negligible: float  # a relative squared move below this is rounding noise
+
+    @property
+    def batched(self) -> bool:
+        return bool(self.b.ndim == 2)
+
+    def columns(self, index: Array) -> Problem:
+        """The problem restricted to the columns ``index`` of a batch."""
+        xp, lambd = self.xp, self.lambd
+        if not isinstance(lambd, float) and lambd.shape[-1] != 1:
+            lambd = _take_columns(lambd, index, xp)
+        return replace(self, b=_take_columns(self.b, index, xp), lambd=lambd)
 
     def objective(self, x: Array, residual: Array) -> Array:
         """P(x) per column, from the residual Ax - b."""
@@ -130,96 +208,320 @@ class _Problem:
         return primal, primal - dual
 
 
-def _initial_step(problem: _Problem, x: Array, Ax: Array) -> Array:
-    """1 / (curvature along the first gradient): never below 1/L, backtracking fixes it."""
+class _Iterate(NamedTuple):
+    """The state of the iteration (a NamedTuple: JAX's loops carry it as a pytree)."""
+
+    x: Array
+    Ax: Array
+    y: Array
+    Ay: Array
+    step: Array
+    momentum: Array
+
+    def columns(self, index: Array, xp: ModuleType) -> _Iterate:
+        return _Iterate(*(_take_columns(v, index, xp) for v in self))
+
+
+class _Check(NamedTuple):
+    """The duality-gap certificate at a check point, per column."""
+
+    objective: Array
+    gap: Array
+    converged: Array
+
+
+def _certify(problem: Problem, x: Array, Ax: Array, tol: float) -> _Check:
     xp = problem.xp
-    g = problem.op.adjoint(Ax - problem.b) + problem.l2 * x
-    g_norm = _sq_norm(g, xp)
-    curvature = _sq_norm(problem.op.forward(g), xp) + problem.l2 * g_norm
-    usable = (curvature > 0) & (g_norm > 0)
-    return xp.where(usable, g_norm / xp.where(usable, curvature, 1.0), 1.0)
+    primal, gap = problem.gap(x, Ax - problem.b)
+    scale = xp.where(primal > 0, primal, 1.0)
+    relative_gap = xp.where(primal > 0, gap / scale, 0.0)
+    return _Check(primal, relative_gap, relative_gap <= tol)
 
 
-def proximal_gradient(
-    problem: _Problem,
+def _start(problem: Problem, x0: Array, options: Options) -> _Iterate:
+    xp, op = problem.xp, problem.op
+    Ax = op.forward(x0)
+    per_column = _sq_norm(x0, xp)
+    if options.lipschitz is not None:
+        step = xp.full_like(per_column, 1.0 / options.lipschitz)
+    else:
+        # 1 / (curvature along the first gradient): never below 1/L; backtracking fixes it.
+        g = op.adjoint(Ax - problem.b) + problem.l2 * x0
+        g_norm = _sq_norm(g, xp)
+        curvature = _sq_norm(op.forward(g), xp) + problem.l2 * g_norm
+        usable = (curvature > 0) & (g_norm > 0)
+        step = xp.where(usable, g_norm / xp.where(usable, curvature, 1.0), 1.0)
+    return _Iterate(x0, Ax, x0, Ax, step, xp.ones_like(per_column))
+
+
+# --- one iteration ------------------------------------------------------------------
+
+Backtrack = Callable[[Problem, _Iterate, Array], tuple[Array, Array, Array]]
+
+
+def _candidate(problem: Problem, y: Array, gradient: Array, step: Array) -> tuple[Array, Array]:
+    """The proximal-gradient point from y with ``step``, and its image under A."""
+    x_new = _prox(y - step * gradient, step * problem.lambd, problem.positive, problem.xp)
+    return x_new, problem.op.forward(x_new)
+
+
+def _too_long(
+    problem: Problem, y: Array, Ay: Array, x_new: Array, Ax_new: Array, step: Array
+) -> tuple[Array, Array]:
+    """Per column: whether the step fails the sufficient decrease of the quadratic part,
+    ||A d||^2 + l2 ||d||^2 <= ||d||^2 / step for d = x_new - y; and the shorter step
+    to try where it fails: a fraction of the inverse curvature measured along d."""
+    xp = problem.xp
+    d_norm = _sq_norm(x_new - y, xp)
+    curvature = _sq_norm(Ax_new - Ay, xp) + problem.l2 * d_norm
+    too_long = curvature * step > d_norm * (1 + 1e-9)
+    # A move at the rounding level of y says nothing about the step: without this,
+    # rounding noise in ||A d|| would halve the step of a converged column forever.
+    too_long = too_long & (d_norm > problem.negligible * _sq_norm(y, xp))
+    measured = d_norm / xp.where(too_long, curvature, 1.0)
+    shorter = xp.where(too_long, xp.minimum(_STEP_SHRINK * step, _STEP_MARGIN * measured), step)
+    return too_long, shorter
+
+
+def _fixed_step(problem: Problem, it: _Iterate, gradient: Array) -> tuple[Array, Array, Array]:
+    return (*_candidate(problem, it.y, gradient, it.step), it.step)
+
+
+def _backtrack_masked(loops: Loops) -> Backtrack:
+    """Backtracking that recomputes every column while any needs a shorter step:
+    branch-free, so that it runs in a backend's traced loop or on lazy arrays."""
+
+    def backtrack(problem: Problem, it: _Iterate, gradient: Array) -> tuple[Array, Array, Array]:
+        xp = problem.xp
+        x_new, Ax_new = _candidate(problem, it.y, gradient, it.step)
+        too_long, shorter = _too_long(problem, it.y, it.Ay, x_new, Ax_new, it.step)
+
+        def cond(state: tuple[Array, ...]) -> Array:
+            return xp.any(state[3]) & (state[5] < _MAX_HALVINGS)
+
+        def body(state: tuple[Array, ...]) -> tuple[Array, ...]:
+            x_new, Ax_new, _, too_long, step, halvings = state
+            x_try, Ax_try = _candidate(problem, it.y, gradient, step)
+            retry, shorter = _too_long(problem, it.y, it.Ay, x_try, Ax_try, step)
+            x_new = xp.where(too_long, x_try, x_new)
+            Ax_new = xp.where(too_long, Ax_try, Ax_new)
+            return x_new, Ax_new, step, too_long & retry, shorter, halvings + 1
+
+        halvings = xp.zeros((), dtype=_index_dtype(xp), device=_device(it.step))
+        state = (x_new, Ax_new, it.step, too_long, shorter, halvings)
+        state = loops.while_loop(cond, body, state)
+        return state[0], state[1], state[2]
+
+    return backtrack
+
+
+def _backtrack_columns(problem: Problem, it: _Iterate, gradient: Array) -> tuple[Array, ...]:
+    """Backtracking on eager arrays: each retry recomputes only the columns that need it
+    (in a batch of many signals, a few columns fail at almost every iteration)."""
+    xp = problem.xp
+    x_new, Ax_new = _candidate(problem, it.y, gradient, it.step)
+    too_long, shorter = _too_long(problem, it.y, it.Ay, x_new, Ax_new, it.step)
+    step = it.step
+    for _ in range(_MAX_HALVINGS):
+        if not bool(xp.any(too_long)):
+            break
+        step = shorter
+        if not problem.batched:
+            x_new, Ax_new = _candidate(problem, it.y, gradient, step)
+            too_long, shorter = _too_long(problem, it.y, it.Ay, x_new, Ax_new, step)
+            continue
+        index = xp.nonzero(too_long)[0]
+        part = problem.columns(index)
+        y, Ay = _take_columns(it.y, index, xp), _take_columns(it.Ay, index, xp)
+        part_step = _take_columns(step, index, xp)
+        x_try, Ax_try = _candidate(part, y, _take_columns(gradient, index, xp), part_step)
+        retry, part_shorter = _too_long(part, y, Ay, x_try, Ax_try, part_step)
+        position = _positions(too_long, xp)
+        x_new = _put_columns(x_new, too_long, x_try, position, xp)
+        Ax_new = _put_columns(Ax_new, too_long, Ax_try, position, xp)
+        shorter = _put_columns(step, too_long, part_shorter, position, xp)
+        too_long = _put_columns(xp.zeros_like(too_long), too_long, retry, position, xp)
+    return x_new, Ax_new, step
+
+
+def _iteration(problem: Problem, it: _Iterate, options: Options, backtrack: Backtrack) -> _Iterate:
+    xp = problem.xp
+    gradient = problem.op.adjoint(it.Ay - problem.b) + problem.l2 * it.y
+    x_new, Ax_new, step = backtrack(problem, it, gradient)
+    if options.accelerate:
+        momentum = (1 + xp.sqrt(1 + 4 * it.momentum**2)) / 2
+        beta = (it.momentum - 1) / momentum
+        if options.restart:
+            # O'Donoghue and Candes: restart where the step goes against the momentum.
+            against = _real_dot(it.y - x_new, x_new - it.x, xp) > 0
+            momentum = xp.where(against, 1.0, momentum)
+            beta = xp.where(against, 0.0, beta)
+        y = x_new + beta * (x_new - it.x)
+        Ay = Ax_new + beta * (Ax_new - it.Ax)
+    else:
+        momentum, y, Ay = it.momentum, x_new, Ax_new
+    if options.lipschitz is None:
+        step = step * _STEP_GROWTH
+    return _Iterate(x_new, Ax_new, y, Ay, step, momentum)
+
+
+# --- drivers -------------------------------------------------------------------------
+
+
+def _device(a: Array) -> Any:
+    return getattr(a, "device", None)
+
+
+@dataclass
+class _Retired:
+    """Columns of a batch that converged and left it, and where they belong."""
+
+    xp: ModuleType
+    index: list[Array] = field(default_factory=list)
+    x: list[Array] = field(default_factory=list)
+    check: list[_Check] = field(default_factory=list)
+
+    def add(self, index: Array, x: Array, check: _Check) -> None:
+        self.index.append(index)
+        self.x.append(x)
+        self.check.append(check)
+
+    def _order(self, index: Array) -> Array:
+        return self.xp.argsort(self.xp.concat([*self.index, index]))
+
+    def merge(self, index: Array | None, check: _Check) -> _Check:
+        """The certificate of the whole batch, in its order: retired and active columns."""
+        if not self.index or index is None:
+            return check
+        xp, order = self.xp, self._order(index)
+        return _Check(
+            *(
+                xp.take(xp.concat([c[i] for c in (*self.check, check)]), order)
+                for i in range(len(check))
+            )
+        )
+
+    def merge_x(self, index: Array | None, x: Array) -> Array:
+        """The solution of the whole batch, in its order."""
+        if not self.index or index is None:
+            return x
+        xp = self.xp
+        return _take_columns(xp.concat([*self.x, x], axis=-1), self._order(index), xp)
+
+
+def _solve_python(
+    problem: Problem,
     x0: Array,
+    options: Options,
     *,
-    max_iter: int,
-    tol: float,
-    check_every: int,
-    lipschitz: float | None,
-    accelerate: bool,
-    restart: bool,
+    eager: bool,
     callback: Callable[[LassoResult], Any] | None,
     history: bool,
     materialize: Callable[..., tuple[Array, ...]],
 ) -> LassoResult:
-    """ISTA (accelerate=False) or FISTA, with per-column steps, restart and gaps."""
-    xp, op = problem.xp, problem.op
-    x = x0
-    Ax = op.forward(x)
-    if lipschitz is not None:
-        step = xp.full_like(_sq_norm(x, xp), 1.0 / lipschitz)
+    """The Python-loop driver, for eager and for lazy (Dask) arrays."""
+    xp = problem.xp
+    if options.lipschitz is not None:
+        backtrack: Backtrack = _fixed_step
     else:
-        step = _initial_step(problem, x, Ax)
-    y, Ay = x, Ax
-    momentum = xp.ones_like(step)
+        backtrack = _backtrack_columns if eager else _backtrack_masked(PYTHON_LOOPS)
+    it = _Iterate(*materialize(*_start(problem, x0, options)))
     records: dict[str, list[Any]] | None = (
         {"iteration": [], "objective": [], "gap": []} if history else None
     )
-    n_iter, relative_gap, converged, primal = 0, None, None, None
-    for n_iter in range(1, max_iter + 1):
-        gradient = op.adjoint(Ay - problem.b) + problem.l2 * y
-        halvings = 0
-        while True:
-            x_new = _prox(y - step * gradient, step * problem.lambd, problem.positive, xp)
-            Ax_new = op.forward(x_new)
-            if lipschitz is not None:
-                break
-            d = x_new - y
-            d_norm = _sq_norm(d, xp)
-            # Sufficient decrease of the quadratic part: ||A d||^2 + l2 ||d||^2 <= ||d||^2/t.
-            lhs = _sq_norm(Ax_new - Ay, xp) + problem.l2 * d_norm
-            too_long = lhs * step > d_norm * (1 + 1e-9)
-            # A move at the rounding level of y says nothing about the step: without this,
-            # rounding noise in ||A d|| would halve the step of a converged column forever.
-            too_long = too_long & (d_norm > problem.negligible * _sq_norm(y, xp))
-            (too_long,) = materialize(too_long)
-            halvings += 1
-            if halvings > _MAX_HALVINGS or not bool(xp.any(too_long)):
-                break
-            step = xp.where(too_long, step * _STEP_SHRINK, step)
-        if accelerate:
-            next_momentum = (1 + xp.sqrt(1 + 4 * momentum**2)) / 2
-            beta = (momentum - 1) / next_momentum
-            if restart:
-                # O'Donoghue and Candes: restart where the step goes against the momentum.
-                against = _real_dot(y - x_new, x_new - x, xp) > 0
-                next_momentum = xp.where(against, 1.0, next_momentum)
-                beta = xp.where(against, 0.0, beta)
-            y = x_new + beta * (x_new - x)
-            Ay = Ax_new + beta * (Ax_new - Ax)
-            momentum = next_momentum
-        else:
-            y, Ay = x_new, Ax_new
-        x, Ax = x_new, Ax_new
-        if lipschitz is None:
-            step = step * _STEP_GROWTH
-        x, Ax, y, Ay, step, momentum = materialize(x, Ax, y, Ay, step, momentum)
-        if n_iter % check_every == 0 or n_iter == max_iter:
-            primal, gap = problem.gap(x, Ax - problem.b)
-            scale = xp.where(primal > 0, primal, 1.0)
-            relative_gap = xp.where(primal > 0, gap / scale, 0.0)
-            converged = relative_gap <= tol
-            if records is not None:
-                records["iteration"].append(n_iter)
-                records["objective"].append(primal)
-                records["gap"].append(relative_gap)
-            done = bool(xp.all(converged))
-            if callback is not None:
-                stop = callback(LassoResult(x, n_iter, relative_gap, converged, primal, records))
-                done = done or bool(stop)
-            if done:
-                break
-    assert relative_gap is not None
-    return LassoResult(x, n_iter, relative_gap, converged, primal, records)
+    # In an eager batch, converged columns retire at check points: the rest iterate on.
+    retire = eager and problem.batched and not options.unroll
+    active = xp.arange(problem.b.shape[1], device=_device(problem.b)) if retire else None
+    retired = _Retired(xp)
+    x, check, n_iter = it.x, None, 0
+    for n_iter in range(1, options.max_iter + 1):
+        it = _Iterate(*materialize(*_iteration(problem, it, options, backtrack)))
+        if options.unroll or not (n_iter % options.check_every == 0 or n_iter == options.max_iter):
+            continue
+        active_check = _certify(problem, it.x, it.Ax, options.tol)
+        check = retired.merge(active, active_check)
+        if records is not None:
+            records["iteration"].append(n_iter)
+            records["objective"].append(check.objective)
+            records["gap"].append(check.gap)
+        done = bool(xp.all(check.converged))
+        if callback is not None:
+            x = retired.merge_x(active, it.x)
+            state = LassoResult(x, n_iter, check.gap, check.converged, check.objective, records)
+            done = bool(callback(state)) or done
+        if done:
+            break
+        if active is not None and bool(xp.any(active_check.converged)):
+            finished = xp.nonzero(active_check.converged)[0]
+            retired.add(
+                _take_columns(active, finished, xp),
+                _take_columns(it.x, finished, xp),
+                _Check(*(_take_columns(v, finished, xp) for v in active_check)),
+            )
+            keep = xp.nonzero(~active_check.converged)[0]
+            active = _take_columns(active, keep, xp)
+            problem = problem.columns(keep)
+            it = it.columns(keep, xp)
+    if check is None:  # unroll: one certificate, at the end
+        check = _certify(problem, it.x, it.Ax, options.tol)
+    x = retired.merge_x(active, it.x)
+    return LassoResult(x, n_iter, check.gap, check.converged, check.objective, records)
+
+
+def _solve_traced(problem: Problem, x0: Array, options: Options, loops: Loops) -> LassoResult:
+    """The driver for traced arrays: the backend's loops, in blocks between gap checks."""
+    xp = problem.xp
+    backtrack = _fixed_step if options.lipschitz is not None else _backtrack_masked(loops)
+
+    def iterate(it: _Iterate) -> _Iterate:
+        return _iteration(problem, it, options, backtrack)
+
+    it = _start(problem, x0, options)
+    if options.unroll:
+        it = loops.fori_loop(options.max_iter, iterate, it)
+        check = _certify(problem, it.x, it.Ax, options.tol)
+        return LassoResult(it.x, options.max_iter, check.gap, check.converged, check.objective)
+
+    def running(state: tuple[_Iterate, Array, _Check]) -> Array:
+        _, n_iter, check = state
+        return (n_iter < options.max_iter) & ~xp.all(check.converged)
+
+    def block(state: tuple[_Iterate, Array, _Check]) -> tuple[_Iterate, Array, _Check]:
+        it, n_iter, _ = state
+        count = xp.minimum(n_iter + options.check_every, options.max_iter) - n_iter
+        it = loops.fori_loop(count, iterate, it)
+        return it, n_iter + count, _certify(problem, it.x, it.Ax, options.tol)
+
+    n_iter = xp.zeros((), dtype=_index_dtype(xp), device=_device(problem.b))
+    never = xp.zeros_like(it.step, dtype=xp.bool)
+    start = _Check(xp.zeros_like(it.step), xp.full_like(it.step, math.inf), never)
+    it, n_iter, check = loops.while_loop(running, block, (it, n_iter, start))
+    return LassoResult(it.x, n_iter, check.gap, check.converged, check.objective)
+
+
+def solve(
+    problem: Problem,
+    x0: Array,
+    options: Options,
+    *,
+    loops: Loops | None,
+    eager: bool,
+    callback: Callable[[LassoResult], Any] | None,
+    history: bool,
+    materialize: Callable[..., tuple[Array, ...]],
+) -> LassoResult:
+    """ISTA (accelerate=False) or FISTA, with per-column steps, restart and gaps.
+
+    ``loops``: the backend's loops when the arrays are traced, else None.
+    """
+    if loops is not None:
+        return _solve_traced(problem, x0, options, loops)
+    return _solve_python(
+        problem,
+        x0,
+        options,
+        eager=eager,
+        callback=callback,
+        history=history,
+        materialize=materialize,
+    )

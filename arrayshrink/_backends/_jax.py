@@ -8,12 +8,15 @@ reverse mode, ``vmap``, ``jacfwd``, ``jacrev`` and ``hessian`` all follow from i
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import jax
 import jax.numpy as jnp
 
-__all__ = ["fast_hardshrink", "fast_softshrink", "softshrink"]
+from arrayshrink._agnostic._solvers import LassoResult, Loops
+
+__all__ = ["fast_hardshrink", "fast_softshrink", "softshrink", "solver_loops"]
 
 
 @jax.custom_jvp
@@ -74,3 +77,30 @@ def fast_softshrink(x: Any, lambd: Any) -> Any:
 def fast_hardshrink(x: Any, lambd: Any) -> Any:
     """The jitted hardshrink for a real array and a valid scalar threshold, else None."""
     return _real_hardshrink(x, float(lambd)) if _usable(x, lambd) else None
+
+
+# --- the Lasso solvers under jax.jit and jax.grad -----------------------------------
+
+
+def _while_loop(cond: Callable[[Any], Any], body: Callable[[Any], Any], state: Any) -> Any:
+    return jax.lax.while_loop(cond, body, state)
+
+
+def _fori_loop(count: Any, body: Callable[[Any], Any], state: Any) -> Any:
+    # With a Python-int count, fori_loop runs as a scan: reverse-mode differentiable.
+    return jax.lax.fori_loop(0, count, lambda _, carried: body(carried), state)
+
+
+solver_loops = Loops(_while_loop, _fori_loop)
+
+
+def _flatten_result(result: LassoResult) -> tuple[tuple[Any, ...], None]:
+    return (result.x, result.n_iter, result.gap, result.converged, result.objective), None
+
+
+def _unflatten_result(_: None, children: tuple[Any, ...]) -> LassoResult:
+    return LassoResult(*children)
+
+
+# A LassoResult can be returned from a jitted function (its history is None there).
+jax.tree_util.register_pytree_node(LassoResult, _flatten_result, _unflatten_result)
