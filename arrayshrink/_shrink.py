@@ -12,6 +12,11 @@ __all__ = ["hardshrink", "softshrink", "tanhshrink"]
 
 Array = Any
 
+# Per array type, the kernel that handles the common case before any validation (see
+# arrayshrink._backends): a real input and a valid scalar threshold.
+_FAST_SOFTSHRINK, _learn_softshrink = _backends.fast_kernels("softshrink")
+_FAST_HARDSHRINK, _learn_hardshrink = _backends.fast_kernels("hardshrink")
+
 
 def _prepare(
     func: str, x: Array, lambd: Array | float, xp: ModuleType | None, *, widen_half: bool
@@ -34,11 +39,7 @@ def _flag_invalid(out: Array, invalid: Array | None, xp: ModuleType) -> Array:
 def _thresholding(
     name: str, x: Array, lambd: Array | float, xp: ModuleType | None, *, widen_half: bool
 ) -> Array:
-    """Dispatch: the fast path, else validation then the native or the generic code."""
-    module = _backends.fast_module(x)
-    fast = None if module is None else getattr(module, f"fast_{name}", None)
-    if fast is not None and (out := fast(x, lambd)) is not None:
-        return out
+    """Validation, then the native or the generic code."""
     xp, is_complex, threshold, invalid = _prepare(name, x, lambd, xp, widen_half=widen_half)
     native = None if is_complex else _backends.native(name, xp)
     out = None if native is None else native(x, threshold)
@@ -113,6 +114,13 @@ def softshrink(x: Array, /, lambd: float | Array = 0.5, *, xp: ModuleType | None
     >>> softshrink(np.asarray([3 + 4j]), 1.0)
     array([2.4+3.2j])
     """
+    # The fast path first: a small array's whole call costs less than validation.
+    try:
+        fast = _FAST_SOFTSHRINK[type(x)]
+    except KeyError:
+        fast = _learn_softshrink(x)
+    if fast is not None and (out := fast(x, lambd)) is not None:
+        return out
     return _thresholding("softshrink", x, lambd, xp, widen_half=True)
 
 
@@ -168,6 +176,12 @@ def hardshrink(x: Array, /, lambd: float | Array = 0.5, *, xp: ModuleType | None
     array([-2.,  0.,  0.,  1.])
     """
     # torch compares 16-bit inputs with the threshold rounded to their own dtype.
+    try:
+        fast = _FAST_HARDSHRINK[type(x)]
+    except KeyError:
+        fast = _learn_hardshrink(x)
+    if fast is not None and (out := fast(x, lambd)) is not None:
+        return out
     return _thresholding("hardshrink", x, lambd, xp, widen_half=False)
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import importlib.util
+from pathlib import Path
 from types import ModuleType
 from typing import Any
 
@@ -125,3 +127,14 @@ def as_computed_by(xp: ModuleType, expected: np.ndarray) -> np.ndarray:
 def flush_tolerance(xp: ModuleType) -> float:
     """Absolute error that XLA's flushing of float64 subnormals can introduce (else 0)."""
     return float(np.finfo(np.float64).smallest_normal) if is_jax_namespace(xp) else 0.0
+
+
+def load_example(name: str) -> Any:
+    """The module of docs/examples/<name>.py, so that the tests run the documented code."""
+    path = Path(__file__).resolve().parents[1] / "docs" / "examples" / f"{name}.py"
+    spec = importlib.util.spec_from_file_location(f"example_{name}", path)
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module

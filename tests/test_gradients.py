@@ -8,12 +8,11 @@ from __future__ import annotations
 
 import importlib.util
 import math
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pytest
-from _support import soft_reference
+from _support import load_example, soft_reference
 
 import arrayshrink
 
@@ -38,16 +37,6 @@ def _central_difference(f: Any, x: np.ndarray, h: float = 1e-6) -> np.ndarray:
         step[index] = h
         grad[index] = (f(x + step) - f(x - step)) / (2 * h)
     return grad
-
-
-def _load_example(name: str) -> Any:
-    path = Path(__file__).resolve().parents[1] / "docs" / "examples" / f"{name}.py"
-    spec = importlib.util.spec_from_file_location(f"example_{name}", path)
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 # ---------------------------------------------------------------------------- torch
@@ -214,7 +203,7 @@ class TestTorch:
         torch._dynamo.reset()
 
     def test_lista_example_trains_in_torch(self) -> None:
-        history = _load_example("lista").train_torch(steps=40)
+        history = load_example("lista").train_torch(steps=40)
         assert history[-1] < 0.3 * history[0]
 
 
@@ -354,7 +343,7 @@ class TestJax:
                 np.testing.assert_array_equal(native, generic)
 
     def test_lista_example_trains_in_jax(self) -> None:
-        history = _load_example("lista").train_jax(steps=40)
+        history = load_example("lista").train_jax(steps=40)
         assert history[-1] < 0.3 * history[0]
 
 

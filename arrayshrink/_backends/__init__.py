@@ -13,7 +13,7 @@ from typing import Any
 
 from arrayshrink._lib import _compat
 
-__all__ = ["fast_module", "native"]
+__all__ = ["fast_kernels", "fast_module", "native"]
 
 Kernel = Callable[..., Any]
 
@@ -60,6 +60,20 @@ def fast_module(x: Any) -> ModuleType | None:
     xp = _compat.namespace_for(x)
     module = _FAST[kind] = None if xp is None else _module_for(_compat.backend_name(xp))
     return module
+
+
+def fast_kernels(name: str) -> tuple[dict[type, Kernel | None], Callable[[Any], Kernel | None]]:
+    """For function ``name``: a dict of its fast kernel (or None) per array type, filled
+    as types are seen, and the function that finds one for an unseen type. The hot path
+    is one lookup in a plain dict, the fastest lookup Python has."""
+    table: dict[type, Kernel | None] = {}
+
+    def learn(x: Any) -> Kernel | None:
+        module = fast_module(x)
+        kernel = table[type(x)] = getattr(module, f"fast_{name}", None)
+        return kernel
+
+    return table, learn
 
 
 def native(name: str, xp: ModuleType) -> Kernel | None:

@@ -20,22 +20,28 @@ __all__ = ["fast_hardshrink", "fast_softshrink"]
 _ALWAYS_VALID = 65504.0
 _NUMBERS = (float, int)
 _is_compiling = torch.compiler.is_compiling
+_softshrink = F.softshrink
+_hardshrink = F.hardshrink
 
 
-def _usable(x: Any, lambd: Any) -> bool:
-    return (
-        type(lambd) in _NUMBERS
-        and 0.0 <= lambd <= _ALWAYS_VALID
-        and x.is_floating_point()  # False for complex, integer and boolean tensors
-        and not _is_compiling()
-    )
-
-
+# The checks are inlined and the dtype is left to torch (it raises NotImplementedError
+# for integer, boolean and complex tensors, which the general path then handles): this
+# path runs on every call, where a microsecond is a tenth of a 1e4-element kernel.
 def fast_softshrink(x: Any, lambd: Any) -> Any:
     """F.softshrink for a real tensor and a valid scalar threshold in eager mode."""
-    return F.softshrink(x, lambd) if _usable(x, lambd) else None
+    if type(lambd) in _NUMBERS and 0.0 <= lambd <= _ALWAYS_VALID and not _is_compiling():
+        try:
+            return _softshrink(x, lambd)
+        except NotImplementedError:
+            return None
+    return None
 
 
 def fast_hardshrink(x: Any, lambd: Any) -> Any:
     """F.hardshrink for a real tensor and a valid scalar threshold in eager mode."""
-    return F.hardshrink(x, lambd) if _usable(x, lambd) else None
+    if type(lambd) in _NUMBERS and 0.0 <= lambd <= _ALWAYS_VALID and not _is_compiling():
+        try:
+            return _hardshrink(x, lambd)
+        except NotImplementedError:
+            return None
+    return None
