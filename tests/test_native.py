@@ -191,6 +191,29 @@ def test_dask_adds_exactly_one_layer_and_keeps_chunks() -> None:
     np.testing.assert_array_equal(out.compute(), arrayshrink.softshrink(x_np, lam_np))
 
 
+@pytest.mark.parametrize(
+    "dtype", ["float16", "bfloat16", "float32", "float64", "complex64", "complex128"]
+)
+def test_jax_jitted_tanhshrink_equals_generic(dtype: str) -> None:
+    pytest.importorskip("jax")
+    import jax
+    import jax.numpy as jnp
+
+    jax.config.update("jax_enable_x64", True)
+    rng = np.random.default_rng(5)
+    values = 5 * rng.standard_normal(10_001)
+    if dtype.startswith("complex"):
+        values = values + 5j * rng.standard_normal(10_001)
+    values[: len(SPECIAL)] = SPECIAL
+    x = jnp.asarray(values).astype(dtype)
+    native = arrayshrink.tanhshrink(x)
+    generic = _agnostic.tanhshrink(x, xp=jnp)  # op by op, not compiled as one
+    assert native.dtype == x.dtype
+    np.testing.assert_array_equal(
+        np.asarray(native.astype(jnp.complex128)), np.asarray(generic.astype(jnp.complex128))
+    )
+
+
 def test_cupy_fused_kernel_equals_generic() -> None:
     cupy = pytest.importorskip("cupy")
     if not cupy.is_available():

@@ -9,14 +9,16 @@ reverse mode, ``vmap``, ``jacfwd``, ``jacrev`` and ``hessian`` all follow from i
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 import jax
 import jax.numpy as jnp
 
+from arrayshrink import _agnostic
 from arrayshrink._agnostic._solvers import LassoResult, Loops
 
-__all__ = ["fast_hardshrink", "fast_softshrink", "softshrink", "solver_loops"]
+__all__ = ["fast_hardshrink", "fast_softshrink", "softshrink", "solver_loops", "tanhshrink"]
 
 
 @jax.custom_jvp
@@ -104,3 +106,13 @@ def _unflatten_result(_: None, children: tuple[Any, ...]) -> LassoResult:
 
 # A LassoResult can be returned from a jitted function (its history is None there).
 jax.tree_util.register_pytree_node(LassoResult, _flatten_result, _unflatten_result)
+
+
+# tanhshrink: the generic code itself, compiled once per shape and dtype, so that it runs
+# as one fused kernel instead of two dispatches and an intermediate array.
+_tanhshrink = jax.jit(partial(_agnostic.tanhshrink, xp=jnp))
+
+
+def tanhshrink(x: Any) -> Any:
+    """tanhshrink of JAX input ``x`` (validated by the public layer)."""
+    return _tanhshrink(x)
