@@ -326,31 +326,40 @@ def _plot(results: list[Result], path: Path) -> None:
     except ImportError:
         print("matplotlib is not installed: no plot", file=sys.stderr)
         return
+    # One panel per backend and dtype: arrayshrink solid, the alternatives dotted.
     dtypes = sorted({r.dtype for r in results})
-    fig, axes = plt.subplots(1, len(dtypes), figsize=(6 * len(dtypes), 4.5), squeeze=False)
-    for ax, dtype in zip(axes[0], dtypes, strict=True):
-        keys = sorted({(r.backend, r.case) for r in results if r.dtype == dtype})
-        for backend, case in keys:
-            if case.startswith("floor"):
-                continue
-            rows = [r for r in results if (r.backend, r.case, r.dtype) == (backend, case, dtype)]
-            style = "-" if case.startswith("arrayshrink") else ":"
-            ax.plot(
-                [r.size for r in rows],
-                [r.ratio_to_floor for r in rows],
-                style,
-                marker="o",
-                label=f"{backend}: {case}",
-            )
-        ax.axhline(1.0, color="black", linewidth=0.8)
-        ax.set_xscale("log")
-        ax.set_yscale("log")
+    backends = sorted({r.backend for r in results})
+    fig, axes = plt.subplots(
+        len(backends),
+        len(dtypes),
+        figsize=(5.5 * len(dtypes) + 2.5, 3.2 * len(backends)),
+        squeeze=False,
+        sharex=True,
+    )
+    for row, backend in zip(axes, backends, strict=True):
+        for ax, dtype in zip(row, dtypes, strict=True):
+            cases = sorted({r.case for r in results if (r.backend, r.dtype) == (backend, dtype)})
+            for case in cases:
+                if case.startswith("floor"):
+                    continue
+                key = (backend, case, dtype)
+                rows = [r for r in results if (r.backend, r.case, r.dtype) == key]
+                style = "-" if case.startswith("arrayshrink") else ":"
+                ax.plot(
+                    [r.size for r in rows],
+                    [r.ratio_to_floor for r in rows],
+                    style,
+                    marker="o",
+                    label=case,
+                )
+            ax.axhline(1.0, color="black", linewidth=0.8)
+            ax.set(xscale="log", yscale="log", title=f"{backend}, {dtype}")
+            ax.set_ylabel("time / floor")
+        row[-1].legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.0, 1.0))
+    for ax in axes[-1]:
         ax.set_xlabel("elements")
-        ax.set_ylabel("time / floor (same backend, same round)")
-        ax.set_title(dtype)
-    axes[0][-1].legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.0, 1.0))
     fig.tight_layout()
-    fig.savefig(path, dpi=110)
+    fig.savefig(path, dpi=100)
 
 
 def main(argv: list[str] | None = None) -> int:

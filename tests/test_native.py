@@ -214,6 +214,25 @@ def test_jax_jitted_tanhshrink_equals_generic(dtype: str) -> None:
     )
 
 
+@pytest.mark.parametrize("name", ["softshrink", "hardshrink", "tanhshrink"])
+def test_jax_kernels_fuse_with_their_neighbours_inside_a_user_jit(name: str) -> None:
+    """Inside a user's jit, the shrink and the operations around it compile to one
+    loop: XLA inlines arrayshrink's own jitted kernels and fuses them."""
+    pytest.importorskip("jax")
+    import jax
+    import jax.numpy as jnp
+
+    shrink = getattr(arrayshrink, name)
+
+    def pipeline(x: Any) -> Any:
+        y = x * 2.0
+        return (shrink(y) if name == "tanhshrink" else shrink(y, 0.5)) + 1.0
+
+    compiled = jax.jit(pipeline).lower(jnp.ones(4096, jnp.float32)).compile().as_text()
+    fusions = [line for line in compiled.splitlines() if " fusion(" in line]
+    assert len(fusions) == 1, compiled
+
+
 def test_cupy_fused_kernel_equals_generic() -> None:
     cupy = pytest.importorskip("cupy")
     if not cupy.is_available():
