@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
-# The GPU check: CuPy, torch CUDA and JAX CUDA tests and the GPU benchmark, in one go,
+# The GPU check: CuPy, torch CUDA and JAX CUDA tests, the GPU benchmark and batched
+# sparse coding of 1e5 signals on the GPU against scikit-learn on the CPU, in one go,
 # on a machine with one NVIDIA GPU. Results (logs, results.json, ratios.png) go to
 # $OUT, or to ./gpu-results. Budget: under 8 minutes.
 #
 # A machine without network access installs from wheels in .whl/ (download them
-# beforehand with `pip download --only-binary=:all: -d .whl cupy-cuda12x "jax[cuda12]" torch`
+# beforehand with `pip download --only-binary=:all: -d .whl cupy-cuda12x "jax[cuda12]" torch
+# scikit-learn`
 # for the GPU machine's Python); elsewhere pip fetches them.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -18,7 +20,8 @@ if [ -d .whl ]; then
 else
   python3 -m pip install -q cupy-cuda12x "jax[cuda12]" torch
 fi
-python3 -m pip install -q . pytest hypothesis array-api-extra numpy matplotlib 2>&1 | tail -2
+python3 -m pip install -q . pytest hypothesis array-api-extra numpy matplotlib scikit-learn \
+  2>&1 | tail -2
 
 status=0
 for backend in cupy torch jax; do
@@ -30,4 +33,7 @@ timeout 150 python3 benchmarks/bench.py --device gpu --backends cupy,torch,jax \
   --min-size 1e4 --max-size 1e8 --dtypes float32 --rounds 5 --out "$out" \
   > "$out/bench.txt" 2>&1 || status=1
 tail -n 30 "$out/bench.txt"
+timeout 120 python3 benchmarks/bench_solvers.py --gpu --signals 100000 --repeats 2 \
+  > "$out/bench-solvers.txt" 2>&1 || status=1
+cat "$out/bench-solvers.txt"
 exit $status
