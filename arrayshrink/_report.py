@@ -14,10 +14,14 @@ from typing import Any
 
 import arrayshrink
 
-__all__ = ["LAMBD", "SAMPLE", "Backend", "installed_backends", "main"]
+__all__ = ["LAMBD", "SAMPLE", "Backend", "Unusable", "installed_backends", "main"]
 
 LAMBD = 0.5
 SAMPLE = [-3.0, -1.0, -0.5, -0.25, 0.0, 0.25, 0.5, 0.75, 2.0, math.inf, -math.inf, math.nan]
+
+
+class Unusable(Exception):
+    """A backend that is installed but cannot run here; the message says why."""
 
 
 @dataclass(frozen=True)
@@ -91,8 +95,9 @@ def _dask_backends(np: Any) -> Iterator[Backend]:
 
 def _cupy_backends(np: Any) -> Iterator[Backend]:
     cupy = importlib.import_module("cupy")
-    if cupy.is_available():
-        yield Backend("cupy", cupy.__version__, "cuda:0", cupy.asarray, cupy.asnumpy)
+    if not cupy.is_available():
+        raise Unusable(f"cupy {cupy.__version__} is installed, but no CUDA GPU is usable")
+    yield Backend("cupy", cupy.__version__, "cuda:0", cupy.asarray, cupy.asnumpy)
 
 
 _DISCOVERY = {
@@ -105,13 +110,17 @@ _DISCOVERY = {
 }
 
 
-def installed_backends(np: Any) -> list[Backend]:
-    """Every backend that imports here, on each device it can use."""
+def installed_backends(np: Any, unusable: list[str] | None = None) -> list[Backend]:
+    """Every backend that imports here, on each device it can use; those installed but
+    unusable here (CuPy without a GPU) are described in ``unusable``."""
     found: list[Backend] = []
     for discover in _DISCOVERY.values():
         try:
             found.extend(discover(np))
-        except Exception:  # not installed, or installed but unusable (e.g. no GPU)
+        except Unusable as reason:
+            if unusable is not None:
+                unusable.append(str(reason))
+        except Exception:  # not installed, or broken: not a backend of this machine
             continue
     return found
 
@@ -172,12 +181,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     header = ["backend", "version", "device", "softshrink", "hardshrink", "tanhshrink"]
     rows = [header]
     failures = 0
-    for backend in installed_backends(np):
+    unusable: list[str] = []
+    for backend in installed_backends(np, unusable):
         results = _check(backend, np, references)
         failures += sum(status != "ok" for status in results.values())
         rows.append([backend.name, backend.version, backend.device, *results.values()])
     print(f"arrayshrink {arrayshrink.__version__}: float32 input {SAMPLE}, lambd={LAMBD}")
     print(_table(rows))
+    for reason in unusable:
+        print(f"not checked: {reason}")
     print(
         "all backends agree with the float64 NumPy reference"
         if not failures

@@ -7,6 +7,7 @@ import importlib
 import subprocess
 import sys
 import types
+from typing import Any
 
 import pytest
 
@@ -104,3 +105,17 @@ def test_main_job_reports_a_disagreement(
     out = capsys.readouterr().out
     assert "MISMATCH" in out
     assert "disagree" in out
+
+
+def test_main_job_names_a_backend_it_cannot_run(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    pytest.importorskip("numpy")
+    from arrayshrink import _report
+
+    def no_device(np: Any) -> Any:
+        raise _report.Unusable("gpulib 1.0 is installed, but no GPU is usable")
+
+    monkeypatch.setitem(_report._DISCOVERY, "gpulib", no_device)
+    assert _report.main([]) == 0
+    assert "not checked: gpulib 1.0 is installed, but no GPU is usable" in capsys.readouterr().out
