@@ -86,11 +86,13 @@ class Options:
 
 @dataclass(frozen=True)
 class Loops:
-    """Loops of the backend, for traced arrays: while_loop(cond, body, state) and
-    fori_loop(n, body, state), with ``body(state) -> state``."""
+    """Control flow of the backend, for traced arrays: while_loop(cond, body, state),
+    fori_loop(n, body, state), with ``body(state) -> state``, and switch(index,
+    branches, operand), which runs ``branches[index](operand)``."""
 
     while_loop: Callable[[Callable[[Any], Any], Callable[[Any], Any], Any], Any]
     fori_loop: Callable[[Any, Callable[[Any], Any], Any], Any]
+    switch: Callable[[Any, list[Callable[[Any], Any]], Any], Any]
 
 
 def _python_while(cond: Callable[[Any], Any], body: Callable[[Any], Any], state: Any) -> Any:
@@ -105,7 +107,11 @@ def _python_fori(n: int, body: Callable[[Any], Any], state: Any) -> Any:
     return state
 
 
-PYTHON_LOOPS = Loops(_python_while, _python_fori)
+def _python_switch(index: Any, branches: list[Callable[[Any], Any]], operand: Any) -> Any:
+    return branches[int(index)](operand)
+
+
+PYTHON_LOOPS = Loops(_python_while, _python_fori, _python_switch)
 
 
 def _sq_norm(v: Array, xp: ModuleType) -> Array:
@@ -470,17 +476,17 @@ def _solve_python(
 
 def _solve_traced(problem: Problem, x0: Array, options: Options, loops: Loops) -> LassoResult:
     """The driver for traced arrays: the backend's loops, in blocks between gap checks."""
-    xp = problem.xp
     backtrack = _fixed_step if options.lipschitz is not None else _backtrack_masked(loops)
-
-    def iterate(it: _Iterate) -> _Iterate:
-        return _iteration(problem, it, options, backtrack)
-
     it = _start(problem, x0, options)
     if options.unroll:
-        it = loops.fori_loop(options.max_iter, iterate, it)
+        it = loops.fori_loop(
+            options.max_iter, lambda it: _iteration(problem, it, options, backtrack), it
+        )
         check = _certify(problem, it.x, it.Ax, options.tol)
         return LassoResult(it.x, options.max_iter, check.gap, check.converged, check.objective)
+    if problem.batched and problem.b.shape[1] >= _MIN_BUCKETED:
+        return _solve_traced_batch(problem, it, options, loops, backtrack)
+    xp = problem.xp
 
     def running(state: tuple[_Iterate, Array, _Check]) -> Array:
         _, n_iter, check = state
@@ -489,14 +495,108 @@ def _solve_traced(problem: Problem, x0: Array, options: Options, loops: Loops) -
     def block(state: tuple[_Iterate, Array, _Check]) -> tuple[_Iterate, Array, _Check]:
         it, n_iter, _ = state
         count = xp.minimum(n_iter + options.check_every, options.max_iter) - n_iter
-        it = loops.fori_loop(count, iterate, it)
+        it = loops.fori_loop(count, lambda it: _iteration(problem, it, options, backtrack), it)
         return it, n_iter + count, _certify(problem, it.x, it.Ax, options.tol)
 
     n_iter = xp.zeros((), dtype=_index_dtype(xp), device=_device(problem.b))
-    never = xp.zeros_like(it.step, dtype=xp.bool)
-    start = _Check(xp.zeros_like(it.step), xp.full_like(it.step, math.inf), never)
-    it, n_iter, check = loops.while_loop(running, block, (it, n_iter, start))
+    it, n_iter, check = loops.while_loop(running, block, (it, n_iter, _unchecked(it, xp)))
     return LassoResult(it.x, n_iter, check.gap, check.converged, check.objective)
+
+
+def _unchecked(it: _Iterate, xp: ModuleType) -> _Check:
+    """The certificate before the first check: nothing converged."""
+    never = xp.zeros_like(it.step, dtype=xp.bool)
+    return _Check(xp.zeros_like(it.step), xp.full_like(it.step, math.inf), never)
+
+
+# A traced batch of at least _MIN_BUCKETED columns iterates at two static sizes: all
+# its columns, then the first k / _BUCKET_RATIO once the others have converged. Each
+# size compiles its own copy of the loop (about a second each on a CPU), so two only.
+_MIN_BUCKETED = 64
+_BUCKET_RATIO = 8
+
+
+def _bucket_sizes(k: int) -> list[int]:
+    """Static batch sizes, largest first, for the columns still iterating."""
+    return [k, -(-k // _BUCKET_RATIO)]
+
+
+class _Batch(NamedTuple):
+    """The loop state of a traced batch; its columns are kept unconverged-first."""
+
+    it: _Iterate
+    b: Array
+    lambd: Any  # the per-column threshold, or None when it is shared by every column
+    order: Array  # the original index of each column
+    n_iter: Array
+    check: _Check
+
+
+def _solve_traced_batch(
+    problem: Problem, it: _Iterate, options: Options, loops: Loops, backtrack: Backtrack
+) -> LassoResult:
+    """Static shapes cannot drop converged columns, so the columns still iterating are
+    moved to the front at each check point, and the next block runs on the smallest of
+    a few static sizes that holds them; the others keep their certified state."""
+    xp, k = problem.xp, problem.b.shape[1]
+    per_column = not isinstance(problem.lambd, float) and problem.lambd.shape[-1] != 1
+    sizes = _bucket_sizes(k)
+
+    def block_of(size: int) -> Callable[[tuple[Any, ...]], tuple[_Iterate, _Check]]:
+        def block(operand: tuple[Any, ...]) -> tuple[_Iterate, _Check]:
+            it, b, lambd, check, count = operand
+            head = replace(
+                problem, b=b[:, :size], lambd=lambd[..., :size] if per_column else problem.lambd
+            )
+            part = loops.fori_loop(
+                count,
+                lambda part: _iteration(head, part, options, backtrack),
+                _Iterate(*(v[..., :size] for v in it)),
+            )
+            part_check = _certify(head, part.x, part.Ax, options.tol)
+            return (
+                _Iterate(*(_join(new, old, size, xp) for new, old in zip(part, it, strict=True))),
+                _Check(
+                    *(_join(new, old, size, xp) for new, old in zip(part_check, check, strict=True))
+                ),
+            )
+
+        return block
+
+    blocks = [block_of(size) for size in sizes]
+    bounds = xp.asarray(sizes, dtype=_index_dtype(xp), device=_device(problem.b))
+
+    def running(state: _Batch) -> Array:
+        return (state.n_iter < options.max_iter) & ~xp.all(state.check.converged)
+
+    def step(state: _Batch) -> _Batch:
+        # Unconverged columns first (a stable sort keeps the rest in order).
+        first = xp.argsort(xp.astype(state.check.converged, _index_dtype(xp)), stable=True)
+        it = state.it.columns(first, xp)
+        b = _take_columns(state.b, first, xp)
+        lambd = _take_columns(state.lambd, first, xp) if per_column else None
+        check = _Check(*(_take_columns(v, first, xp) for v in state.check))
+        active = xp.sum(xp.astype(~check.converged, _index_dtype(xp)))
+        smallest = xp.sum(xp.astype(bounds >= active, _index_dtype(xp))) - 1
+        count = xp.minimum(state.n_iter + options.check_every, options.max_iter) - state.n_iter
+        it, check = loops.switch(smallest, blocks, (it, b, lambd, check, count))
+        order = _take_columns(state.order, first, xp)
+        return _Batch(it, b, lambd, order, state.n_iter + count, check)
+
+    order = xp.arange(k, dtype=_index_dtype(xp), device=_device(problem.b))
+    n_iter = xp.zeros((), dtype=_index_dtype(xp), device=_device(problem.b))
+    lambd = problem.lambd if per_column else None
+    state = _Batch(it, problem.b, lambd, order, n_iter, _unchecked(it, xp))
+    state = loops.while_loop(running, step, state)
+    back = xp.argsort(state.order)
+    check = _Check(*(_take_columns(v, back, xp) for v in state.check))
+    x = _take_columns(state.it.x, back, xp)
+    return LassoResult(x, state.n_iter, check.gap, check.converged, check.objective)
+
+
+def _join(head: Array, whole: Array, size: int, xp: ModuleType) -> Array:
+    """``whole`` with its first ``size`` columns replaced by ``head``."""
+    return xp.concat([head, whole[..., size:]], axis=-1)
 
 
 def solve(

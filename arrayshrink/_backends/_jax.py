@@ -93,7 +93,11 @@ def _fori_loop(count: Any, body: Callable[[Any], Any], state: Any) -> Any:
     return jax.lax.fori_loop(0, count, lambda _, carried: body(carried), state)
 
 
-solver_loops = Loops(_while_loop, _fori_loop)
+def _switch(index: Any, branches: list[Callable[[Any], Any]], operand: Any) -> Any:
+    return jax.lax.switch(index, branches, operand)
+
+
+solver_loops = Loops(_while_loop, _fori_loop, _switch)
 
 
 def _flatten_result(result: LassoResult) -> tuple[tuple[Any, ...], None]:
