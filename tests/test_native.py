@@ -148,6 +148,20 @@ class TestTorch:
         assert _torch.fast_hardshrink(torch.zeros(3, dtype=torch.int64), 0.5) is None
         assert _torch.fast_hardshrink(torch.zeros(3, dtype=torch.float16), 70000.0) is None
 
+    def test_fast_path_declines_while_torch_traces(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        """Tracers other than Dynamo (non-strict export) set the flag is_compiling()
+        reads; the fast path then leaves the call to the generic code, as under compile."""
+        import torch
+
+        from arrayshrink._backends import _torch
+
+        x = torch.tensor([math.nan, 2.0, 0.1])
+        assert _torch.fast_softshrink(x, 0.5) is not None
+        monkeypatch.setattr(torch.compiler, "_is_compiling_flag", True)
+        assert torch.compiler.is_compiling()
+        assert _torch.fast_softshrink(x, 0.5) is None
+        assert _torch.fast_hardshrink(x, 0.5) is None
+
     def test_fast_path_is_used_in_eager_mode(self, monkeypatch: pytest.MonkeyPatch) -> None:
         import torch
 
