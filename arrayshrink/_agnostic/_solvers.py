@@ -8,8 +8,11 @@ See arrayshrink.fista for the full contract; inputs here are already validated.
 Three drivers share one iteration:
 - eager arrays: a Python loop; a backtracking retry recomputes only the columns that
   need it, and converged columns leave the batch at check points;
-- lazy arrays (Dask): a Python loop over whole batches, iterates persisted each time;
-- traced arrays (inside jax.jit or jax.grad): the backend's own loops (``Loops``).
+- lazy arrays (Dask), and JAX arrays outside a trace (where every new shape compiles):
+  a Python loop over whole batches; Dask's iterates are persisted each time;
+- traced arrays (inside jax.jit or jax.grad): the backend's own loops (``Loops``); a
+  large batch moves its converged columns aside and runs the rest at a smaller static
+  size once they fit.
 """
 
 from __future__ import annotations
@@ -321,7 +324,9 @@ def _backtrack_masked(loops: Loops) -> Backtrack:
     return backtrack
 
 
-def _backtrack_columns(problem: Problem, it: _Iterate, gradient: Array) -> tuple[Array, ...]:
+def _backtrack_columns(
+    problem: Problem, it: _Iterate, gradient: Array
+) -> tuple[Array, Array, Array]:
     """Backtracking on eager arrays: each retry recomputes only the columns that need it
     (in a batch of many signals, a few columns fail at almost every iteration)."""
     xp = problem.xp
