@@ -18,9 +18,9 @@ __all__ = ["fast_kernels", "fast_module", "native"]
 Kernel = Callable[..., Any]
 
 # Two hooks, both looked up once and cached:
-# - fast_module(x): for the type of x, the module whose fast_<name>(x, lambd), where it
-#   exists, is called with the raw arguments before any validation. It returns the
-#   result only in the common case it fully handles (a real input and a valid scalar
+# - fast_kernels(name): per array type, the module's fast_<name>(x, lambd), where it
+#   exists, called with the raw arguments before any validation. It returns the result
+#   only in the common case it fully handles (a real input and a valid scalar
 #   threshold), and None otherwise, so that the general path validates and computes.
 # - native(name, xp): called with validated arguments, in place of the generic code.
 _FAST: dict[type, ModuleType | None] = {}
