@@ -189,14 +189,14 @@ def _solve(
         x0,
         options,
         loops=loops,
-        eager=all(_compat.is_concrete(a, xp) for a in (b, x0)) and _is_eager(xp),
+        split_batches=all(_compat.is_concrete(a, xp) for a in (b, x0)) and _splits(xp),
         callback=callback,
         history=history,
         materialize=_materializer(xp),
     )
 
 
-def _is_eager(xp: ModuleType) -> bool:
+def _splits(xp: ModuleType) -> bool:
     """Whether taking columns out of a batch pays: not on Dask (unknown chunk sizes) nor
     on JAX (every new shape compiles anew)."""
     return _compat.backend_name(xp) not in ("dask", "jax")

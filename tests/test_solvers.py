@@ -396,6 +396,17 @@ class TestJax:
         np.testing.assert_allclose(jax.grad(total)(b), expected, atol=1e-8)
         np.testing.assert_allclose(jax.jit(jax.grad(total))(b), expected, atol=1e-8)
 
+    def test_result_is_a_pytree_that_keeps_its_history(self, problem: dict) -> None:
+        import jax
+        import jax.numpy as jnp
+
+        result = fista(jnp.asarray(problem["A"]), jnp.asarray(problem["b"]), 0.5, history=True)
+        doubled = jax.tree_util.tree_map(lambda a: 2 * a, result)
+        assert isinstance(doubled, arrayshrink.LassoResult)
+        np.testing.assert_array_equal(doubled.x, 2 * result.x)
+        assert doubled.history is not None
+        assert doubled.history["iteration"] == [2 * i for i in result.history["iteration"]]
+
     def test_callback_and_history_need_concrete_values(self, problem: dict) -> None:
         import jax
         import jax.numpy as jnp
@@ -483,7 +494,7 @@ def test_traced_batch_driver_runs_the_tail_at_the_small_size() -> None:
         np.zeros((80, 96)),
         options,
         loops=loops,
-        eager=False,
+        split_batches=False,
         callback=None,
         history=False,
         materialize=lambda *arrays: arrays,

@@ -425,26 +425,27 @@ def _solve_python(
     x0: Array,
     options: Options,
     *,
-    eager: bool,
+    split_batches: bool,
     callback: Callable[[LassoResult], Any] | None,
     history: bool,
     materialize: Callable[..., tuple[Array, ...]],
 ) -> LassoResult:
-    """The Python-loop driver, for eager and for lazy (Dask) arrays."""
+    """The Python-loop driver, for eager and for lazy (Dask) arrays; with
+    ``split_batches``, a batch's columns are retried and retired apart."""
     xp = problem.xp
     if options.lipschitz is not None:
         backtrack: Backtrack = _fixed_step
     else:
-        backtrack = _backtrack_columns if eager else _backtrack_masked(PYTHON_LOOPS)
+        backtrack = _backtrack_columns if split_batches else _backtrack_masked(PYTHON_LOOPS)
     it = _Iterate(*materialize(*_start(problem, x0, options)))
     records: dict[str, list[Any]] | None = (
         {"iteration": [], "objective": [], "gap": []} if history else None
     )
     # In an eager batch, converged columns retire at check points: the rest iterate on.
-    retire = eager and problem.batched and not options.unroll
+    retire = split_batches and problem.batched and not options.unroll
     active = xp.arange(problem.b.shape[1], device=_device(problem.b)) if retire else None
     retired = _Retired(xp)
-    x, check, n_iter = it.x, None, 0
+    check, n_iter = None, 0
     for n_iter in range(1, options.max_iter + 1):
         it = _Iterate(*materialize(*_iteration(problem, it, options, backtrack)))
         if options.unroll or not (n_iter % options.check_every == 0 or n_iter == options.max_iter):
@@ -521,11 +522,6 @@ _MIN_BUCKETED = 64
 _BUCKET_RATIO = 8
 
 
-def _bucket_sizes(k: int) -> list[int]:
-    """Static batch sizes, largest first, for the columns still iterating."""
-    return [k, -(-k // _BUCKET_RATIO)]
-
-
 class _Batch(NamedTuple):
     """The loop state of a traced batch; its columns are kept unconverged-first."""
 
@@ -541,11 +537,11 @@ def _solve_traced_batch(
     problem: Problem, it: _Iterate, options: Options, loops: Loops, backtrack: Backtrack
 ) -> LassoResult:
     """Static shapes cannot drop converged columns, so the columns still iterating are
-    moved to the front at each check point, and the next block runs on the smallest of
-    a few static sizes that holds them; the others keep their certified state."""
+    moved to the front at each check point, and the next block runs on the first k/8
+    columns once they hold them all; the others keep their certified state."""
     xp, k = problem.xp, problem.b.shape[1]
     per_column = not isinstance(problem.lambd, float) and problem.lambd.shape[-1] != 1
-    sizes = _bucket_sizes(k)
+    small = -(-k // _BUCKET_RATIO)
 
     def block_of(size: int) -> Callable[[tuple[Any, ...]], tuple[_Iterate, _Check]]:
         def block(operand: tuple[Any, ...]) -> tuple[_Iterate, _Check]:
@@ -568,8 +564,7 @@ def _solve_traced_batch(
 
         return block
 
-    blocks = [block_of(size) for size in sizes]
-    bounds = xp.asarray(sizes, dtype=_index_dtype(xp), device=_device(problem.b))
+    blocks = [block_of(k), block_of(small)]
 
     def running(state: _Batch) -> Array:
         return (state.n_iter < options.max_iter) & ~xp.all(state.check.converged)
@@ -582,9 +577,9 @@ def _solve_traced_batch(
         lambd = _take_columns(state.lambd, first, xp) if per_column else None
         check = _Check(*(_take_columns(v, first, xp) for v in state.check))
         active = xp.sum(xp.astype(~check.converged, _index_dtype(xp)))
-        smallest = xp.sum(xp.astype(bounds >= active, _index_dtype(xp))) - 1
+        fits = xp.astype(active <= small, _index_dtype(xp))  # 1: run the small block
         count = xp.minimum(state.n_iter + options.check_every, options.max_iter) - state.n_iter
-        it, check = loops.switch(smallest, blocks, (it, b, lambd, check, count))
+        it, check = loops.switch(fits, blocks, (it, b, lambd, check, count))
         order = _take_columns(state.order, first, xp)
         return _Batch(it, b, lambd, order, state.n_iter + count, check)
 
@@ -610,7 +605,7 @@ def solve(
     options: Options,
     *,
     loops: Loops | None,
-    eager: bool,
+    split_batches: bool,
     callback: Callable[[LassoResult], Any] | None,
     history: bool,
     materialize: Callable[..., tuple[Array, ...]],
@@ -618,6 +613,8 @@ def solve(
     """ISTA (accelerate=False) or FISTA, with per-column steps, restart and gaps.
 
     ``loops``: the backend's loops when the arrays are traced, else None.
+    ``split_batches``: whether a batch's columns may be computed apart (eager arrays of
+    a backend where new shapes cost nothing to compile).
     """
     if loops is not None:
         return _solve_traced(problem, x0, options, loops)
@@ -625,7 +622,7 @@ def solve(
         problem,
         x0,
         options,
-        eager=eager,
+        split_batches=split_batches,
         callback=callback,
         history=history,
         materialize=materialize,

@@ -84,39 +84,27 @@ def fast_hardshrink(x: Any, lambd: Any) -> Any:
 # --- the Lasso solvers under jax.jit and jax.grad -----------------------------------
 
 
-def _while_loop(cond: Callable[[Any], Any], body: Callable[[Any], Any], state: Any) -> Any:
-    return jax.lax.while_loop(cond, body, state)
-
-
 def _fori_loop(count: Any, body: Callable[[Any], Any], state: Any) -> Any:
     # With a Python-int count, fori_loop runs as a scan: reverse-mode differentiable.
     return jax.lax.fori_loop(0, count, lambda _, carried: body(carried), state)
 
 
-def _switch(index: Any, branches: list[Callable[[Any], Any]], operand: Any) -> Any:
-    return jax.lax.switch(index, branches, operand)
-
-
-solver_loops = Loops(_while_loop, _fori_loop, _switch)
+solver_loops = Loops(jax.lax.while_loop, _fori_loop, jax.lax.switch)
 
 
 def _flatten_result(result: LassoResult) -> tuple[tuple[Any, ...], None]:
-    return (result.x, result.n_iter, result.gap, result.converged, result.objective), None
+    fields = (result.x, result.n_iter, result.gap, result.converged, result.objective)
+    return (*fields, result.history), None
 
 
 def _unflatten_result(_: None, children: tuple[Any, ...]) -> LassoResult:
     return LassoResult(*children)
 
 
-# A LassoResult can be returned from a jitted function (its history is None there).
+# A LassoResult can be returned from a jitted function, or mapped over as a pytree.
 jax.tree_util.register_pytree_node(LassoResult, _flatten_result, _unflatten_result)
 
 
 # tanhshrink: the generic code itself, compiled once per shape and dtype, so that it runs
 # as one fused kernel instead of two dispatches and an intermediate array.
-_tanhshrink = jax.jit(partial(_agnostic.tanhshrink, xp=jnp))
-
-
-def tanhshrink(x: Any) -> Any:
-    """tanhshrink of JAX input ``x`` (validated by the public layer)."""
-    return _tanhshrink(x)
+tanhshrink = jax.jit(partial(_agnostic.tanhshrink, xp=jnp))
