@@ -238,9 +238,17 @@ def _time_once(case: Case, repeats: int) -> float:
 
 
 def _repeats_for(case: Case, budget: float = 0.02) -> int:
-    """Calls per measurement so that one measurement takes about ``budget`` seconds."""
-    one = _time_once(case, 1)
-    return max(1, min(20_000, int(budget / max(one, 1e-7))))
+    """Calls per measurement so that one measurement takes about ``budget`` seconds.
+
+    The first call pays one-time costs (imports, compilation, first allocations) and
+    can be a thousand times slower than the next, so it is not timed; the estimate
+    comes from batches of warm calls, doubled until a batch is long enough to time.
+    """
+    case.sync(case.run())
+    calls = 1
+    while (per_call := _time_once(case, calls)) * calls < budget / 10 and calls < 20_000:
+        calls *= 2
+    return max(1, min(20_000, int(budget / per_call)))
 
 
 def _peak_extra_memory(case: Case, output_bytes: int) -> float:
