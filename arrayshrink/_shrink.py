@@ -13,9 +13,11 @@ __all__ = ["hardshrink", "softshrink", "tanhshrink"]
 Array = Any
 
 # Per array type, the kernel that handles the common case before any validation (see
-# arrayshrink._backends): a real input and a valid scalar threshold.
+# arrayshrink._backends): a real input and a valid scalar threshold (for tanhshrink, an
+# input of a dtype the kernel computes exactly as the generic code does).
 _FAST_SOFTSHRINK, _learn_softshrink = _backends.fast_kernels("softshrink")
 _FAST_HARDSHRINK, _learn_hardshrink = _backends.fast_kernels("hardshrink")
+_FAST_TANHSHRINK, _learn_tanhshrink = _backends.fast_kernels("tanhshrink")
 
 
 def _prepare(
@@ -114,7 +116,7 @@ def softshrink(x: Array, /, lambd: float | Array = 0.5, *, xp: ModuleType | None
     >>> softshrink(np.asarray([3 + 4j]), 1.0)
     array([2.4+3.2j])
     """
-    # The fast path first, inlined (softshrink and hardshrink alike): for a small array
+    # The fast path first, inlined (in all three functions): for a small array
     # a function call or a validation costs a noticeable part of the whole call.
     try:
         fast = _FAST_SOFTSHRINK[type(x)]
@@ -226,6 +228,12 @@ def tanhshrink(x: Array, /, *, xp: ModuleType | None = None) -> Array:
     >>> tanhshrink(np.asarray([0.0, 1.0]))
     array([0.        , 0.23840584])
     """
+    try:
+        fast = _FAST_TANHSHRINK[type(x)]
+    except KeyError:
+        fast = _learn_tanhshrink(x)
+    if fast is not None and (out := fast(x)) is not None:
+        return out
     if xp is None:
         xp = _validation.namespace_of(x, None, "tanhshrink")
     _validation.check_floating(x, xp, "tanhshrink")

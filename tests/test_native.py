@@ -73,6 +73,38 @@ def test_numpy_fast_path_equals_generic(dtype: str, name: str) -> None:
         np.testing.assert_array_equal(x, before)
 
 
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_numpy_fast_tanhshrink_equals_generic(dtype: str) -> None:
+    import array_api_compat.numpy as xp
+
+    from arrayshrink._backends import _numpy
+
+    for x in _numpy_inputs(dtype):
+        before = x.copy()
+        out = _numpy.fast_tanhshrink(x)
+        assert type(out) is np.ndarray
+        assert out.dtype == x.dtype
+        assert out.shape == x.shape
+        _same(out, np.asarray(_agnostic.tanhshrink(x, xp=xp)))
+        np.testing.assert_array_equal(x, before)
+
+
+@pytest.mark.parametrize(
+    "x",
+    [
+        np.zeros(3, dtype=np.float16),
+        np.zeros(3, dtype=np.complex128),
+        np.zeros(3, dtype=np.int64),
+        np.zeros(3).view(np.matrix),
+        [0.5],
+    ],
+)
+def test_numpy_fast_tanhshrink_declines_what_it_does_not_handle(x: Any) -> None:
+    from arrayshrink._backends import _numpy
+
+    assert _numpy.fast_tanhshrink(x) is None
+
+
 @pytest.mark.parametrize(
     "case",
     [
@@ -135,6 +167,33 @@ class TestTorch:
                 expected = generic(x, threshold, xp=xp)
                 assert out.dtype == x.dtype
                 np.testing.assert_array_equal(to_numpy(out), to_numpy(expected))
+
+    @pytest.mark.parametrize("dtype_name", ["float32", "float64"])
+    def test_fast_tanhshrink_equals_generic(self, dtype_name: str) -> None:
+        import array_api_compat.torch as xp
+        import torch
+
+        from arrayshrink._backends import _torch
+
+        for x in self._inputs(getattr(torch, dtype_name)):
+            out = _torch.fast_tanhshrink(x)
+            assert out is not None
+            assert out.dtype == x.dtype
+            np.testing.assert_array_equal(to_numpy(out), to_numpy(_agnostic.tanhshrink(x, xp=xp)))
+
+    def test_fast_tanhshrink_leaves_other_dtypes_to_the_general_path(self) -> None:
+        """float16 and bfloat16 are computed in float32 and rounded once by the generic
+        code, where x - tanh(x) in half precision rounds twice: the results differ."""
+        import torch
+
+        from arrayshrink._backends import _torch
+
+        for dtype in (torch.float16, torch.bfloat16, torch.complex64, torch.int64):
+            assert _torch.fast_tanhshrink(torch.zeros(3, dtype=dtype)) is None
+        half = self._inputs(torch.float16)[0]
+        twice_rounded = half - half.tanh()
+        once_rounded = arrayshrink.tanhshrink(half)
+        assert not torch.equal(twice_rounded[~half.isnan()], once_rounded[~half.isnan()])
 
     def test_fast_path_declines_what_it_does_not_handle(self) -> None:
         import torch
@@ -226,6 +285,23 @@ def test_jax_jitted_tanhshrink_equals_generic(dtype: str) -> None:
     np.testing.assert_array_equal(
         np.asarray(native.astype(jnp.complex128)), np.asarray(generic.astype(jnp.complex128))
     )
+
+
+def test_jax_fast_tanhshrink_takes_floating_arrays_only() -> None:
+    pytest.importorskip("jax")
+    import jax.numpy as jnp
+
+    from arrayshrink._backends import _jax
+
+    for dtype in (jnp.float16, jnp.bfloat16, jnp.float32, jnp.complex64):
+        x = jnp.asarray([-2.0, 0.0, 1.5]).astype(dtype)
+        np.testing.assert_array_equal(
+            np.asarray(_jax.fast_tanhshrink(x)), np.asarray(_jax.tanhshrink(x))
+        )
+    for dtype in (jnp.int32, jnp.bool_):
+        assert _jax.fast_tanhshrink(jnp.zeros(3, dtype=dtype)) is None
+    with pytest.raises(TypeError, match="tanhshrink"):
+        arrayshrink.tanhshrink(jnp.zeros(3, dtype=jnp.int32))
 
 
 @pytest.mark.parametrize("name", ["softshrink", "hardshrink", "tanhshrink"])

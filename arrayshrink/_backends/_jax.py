@@ -18,7 +18,14 @@ import jax.numpy as jnp
 from arrayshrink import _agnostic
 from arrayshrink._agnostic._solvers import LassoResult, Loops
 
-__all__ = ["fast_hardshrink", "fast_softshrink", "softshrink", "solver_loops", "tanhshrink"]
+__all__ = [
+    "fast_hardshrink",
+    "fast_softshrink",
+    "fast_tanhshrink",
+    "softshrink",
+    "solver_loops",
+    "tanhshrink",
+]
 
 
 @jax.custom_jvp
@@ -108,3 +115,9 @@ jax.tree_util.register_pytree_node(LassoResult, _flatten_result, _unflatten_resu
 # tanhshrink: the generic code itself, compiled once per shape and dtype, so that it runs
 # as one fused kernel instead of two dispatches and an intermediate array.
 tanhshrink = jax.jit(partial(_agnostic.tanhshrink, xp=jnp))
+_FLOATING = _REAL | frozenset(jnp.dtype(t) for t in (jnp.complex64, jnp.complex128))
+
+
+def fast_tanhshrink(x: Any) -> Any:
+    """The jitted tanhshrink for a floating array, else None."""
+    return tanhshrink(x) if x.dtype in _FLOATING else None

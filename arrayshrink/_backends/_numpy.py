@@ -4,6 +4,8 @@ The output doubles as the scratch space, and large arrays are processed in block
 small enough to stay in the CPU cache, so ``x`` is read from memory once and the
 output written once: the same traffic as ``np.add(x, 0)``. The peak extra memory is
 the output alone (``x - np.clip(x, ...)`` needs a second array of the same size).
+tanhshrink is compute-bound and not blocked; its fast path skips the general path's
+dispatch (most of a small array's time) and the temporary of ``x - np.tanh(x)``.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from typing import Any, Literal
 
 import numpy as np
 
-__all__ = ["fast_hardshrink", "fast_softshrink"]
+__all__ = ["fast_hardshrink", "fast_softshrink", "fast_tanhshrink"]
 
 # float32 and float64 only: float16 is computed in float32 (the generic path does it).
 _LARGEST = {np.dtype(t): float(np.finfo(t).max) for t in (np.float32, np.float64)}
@@ -94,4 +96,15 @@ def fast_hardshrink(x: Any, lambd: Any) -> np.ndarray | None:
     keep = np.empty(_block_size(x), dtype=bool)
     for x_block, out_block in _blocks(x, out):
         _hard_into(x_block, lambd, out_block, keep[: x_block.size])
+    return out
+
+
+def fast_tanhshrink(x: Any) -> np.ndarray | None:
+    """tanhshrink of a float32/float64 ndarray, else None: tanh is computed into the
+    output and subtracted in place, so the peak extra memory is the output alone."""
+    if type(x) is not np.ndarray or x.dtype not in _LARGEST:
+        return None
+    out = _new_output(x)
+    np.tanh(x, out=out)
+    np.subtract(x, out, out=out)
     return out

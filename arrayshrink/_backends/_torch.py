@@ -3,7 +3,8 @@
 ``F.softshrink`` and ``F.hardshrink`` are what arrayshrink reproduces, so in eager
 mode they are used directly (one fused kernel, torch's own backward). Under
 ``torch.compile`` they are not: torch 2.13's compiled softshrink turns NaN into 0, so
-the generic formula, which keeps NaN, is traced instead.
+the generic formula, which keeps NaN, is traced instead. tanhshrink's fast path is
+the generic formula itself, reached without the general path's dispatch.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from typing import Any
 import torch
 import torch.nn.functional as F
 
-__all__ = ["fast_hardshrink", "fast_softshrink"]
+__all__ = ["fast_hardshrink", "fast_softshrink", "fast_tanhshrink"]
 
 # float16's largest value, the smallest of any floating dtype: a threshold in [0, 65504]
 # is valid for every input dtype, so no per-dtype lookup is needed on the fast path.
@@ -32,6 +33,9 @@ else:  # a torch without them: the public function, under the same two names
     _flags = SimpleNamespace(_is_compiling_flag=False)
 _softshrink = F.softshrink
 _hardshrink = F.hardshrink
+# tanhshrink computes float16/bfloat16 in float32 and rounds once; torch's x - tanh(x)
+# rounds twice, so only these two dtypes take the fast path.
+_TANHSHRINK_DTYPES = (torch.float32, torch.float64)
 
 
 # The checks are inlined and the dtype is left to torch (it raises NotImplementedError
@@ -62,4 +66,12 @@ def fast_hardshrink(x: Any, lambd: Any) -> Any:
             return _hardshrink(x, lambd)
         except NotImplementedError:
             return None
+    return None
+
+
+def fast_tanhshrink(x: Any) -> Any:
+    """x - tanh(x) for a float32 or float64 tensor (in eager mode and under tracing
+    alike: no kernel of torch's is involved), else None."""
+    if x.dtype in _TANHSHRINK_DTYPES:
+        return x - x.tanh()
     return None
