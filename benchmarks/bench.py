@@ -396,6 +396,11 @@ def main(argv: list[str] | None = None) -> int:
     plan = [(b, d, s) for d in args.dtypes.split(",") for s in sizes for b in backends]
     results: list[Result] = []
     rng = np.random.default_rng(0)
+    # The first measurements of a process run on a cold machine (clock speed, caches,
+    # allocator) and came out up to 1.7x slow: one untimed round of the first step first.
+    backend, dtype, size = plan[0]
+    x_np = np.random.default_rng(1).standard_normal(size).astype(dtype)
+    measure(_cases_for(backend, x_np, args.device), size, dtype, rounds=1)
     for step, (backend, dtype, size) in enumerate(plan, start=1):
         print(
             f"\r[{step}/{len(plan)}] {backend} {dtype} {size:.0e}   ",

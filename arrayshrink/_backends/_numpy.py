@@ -60,39 +60,48 @@ def _new_output(x: np.ndarray) -> np.ndarray:
     return np.empty_like(x, order="K")
 
 
-def _soft_into(x: np.ndarray, lambd: float, out: np.ndarray) -> None:
-    _clip(x, -lambd, lambd, out=out)  # NaN stays NaN
+def _small_output(x: np.ndarray) -> np.ndarray | None:
+    """The output for an array processed in one go: None lets the first ufunc allocate
+    it (np.empty_like costs a noticeable part of a 100-element call), except for 0-d
+    input, for which a ufunc would return a NumPy scalar rather than an array."""
+    return None if x.ndim else _new_output(x)
+
+
+def _soft_into(x: np.ndarray, lambd: float, out: np.ndarray | None) -> np.ndarray:
+    out = _clip(x, -lambd, lambd, out=out)  # NaN stays NaN
     np.subtract(x, out, out=out)
+    return out
 
 
 def fast_softshrink(x: Any, lambd: Any) -> np.ndarray | None:
     """softshrink of a float32/float64 ndarray with a scalar threshold, else None."""
     if not _usable(x, lambd):
         return None
-    out = _new_output(x)
     if not _blocked(x):
-        _soft_into(x, lambd, out)
-        return out
+        return _soft_into(x, lambd, _small_output(x))
+    out = _new_output(x)
     for x_block, out_block in _blocks(x, out):
         _soft_into(x_block, lambd, out_block)
     return out
 
 
-def _hard_into(x: np.ndarray, lambd: float, out: np.ndarray, keep: np.ndarray | None) -> None:
-    np.abs(x, out=out)
+def _hard_into(
+    x: np.ndarray, lambd: float, out: np.ndarray | None, keep: np.ndarray | None
+) -> np.ndarray:
+    out = np.abs(x, out=out)
     keep = np.greater(out, lambd, out=keep)  # False at NaN: NaN * 0 is still NaN
     np.multiply(x, keep, out=out)
     np.add(out, 0.0, out=out)  # -0.0 (from x * 0 with x < 0) becomes +0.0
+    return out
 
 
 def fast_hardshrink(x: Any, lambd: Any) -> np.ndarray | None:
     """hardshrink of a float32/float64 ndarray with a scalar threshold, else None."""
     if not _usable(x, lambd):
         return None
-    out = _new_output(x)
     if not _blocked(x):
-        _hard_into(x, lambd, out, None)
-        return out
+        return _hard_into(x, lambd, _small_output(x), None)
+    out = _new_output(x)
     keep = np.empty(_block_size(x), dtype=bool)
     for x_block, out_block in _blocks(x, out):
         _hard_into(x_block, lambd, out_block, keep[: x_block.size])
@@ -104,7 +113,6 @@ def fast_tanhshrink(x: Any) -> np.ndarray | None:
     output and subtracted in place, so the peak extra memory is the output alone."""
     if type(x) is not np.ndarray or x.dtype not in _LARGEST:
         return None
-    out = _new_output(x)
-    np.tanh(x, out=out)
+    out = np.tanh(x, out=_small_output(x))
     np.subtract(x, out, out=out)
     return out
