@@ -68,7 +68,9 @@ def _small_output(x: np.ndarray) -> np.ndarray | None:
 
 
 def _soft_into(x: np.ndarray, lambd: float, out: np.ndarray | None) -> np.ndarray:
-    out = _clip(x, -lambd, lambd, out=out)  # NaN stays NaN
+    # NaN stays NaN. dtype: NumPy 1.x would compute in float64 for a float32 x and a
+    # bound that its value-based casting finds too large for float32 (3.4e38).
+    out = _clip(x, -lambd, lambd, out=out, dtype=x.dtype)
     np.subtract(x, out, out=out)
     return out
 
