@@ -20,9 +20,10 @@ Kernel = Callable[..., Any]
 # Two hooks, both looked up once and cached:
 # - fast_kernels(name): per array type, the module's fast_<name>(x, lambd), or
 #   fast_tanhshrink(x), where it exists, called with the raw arguments before any
-#   validation. It returns the result only in the common case it fully handles (a real
-#   input and a valid scalar threshold), and None otherwise, so that the general path
-#   validates and computes.
+#   validation. It returns the result only in the common case it fully handles (for
+#   softshrink and hardshrink a real input and a valid scalar threshold; for tanhshrink
+#   the dtypes it computes as the generic code does), and None otherwise, so that the
+#   general path validates and computes.
 # - native(name, xp): called with validated arguments, in place of the generic code.
 _FAST: dict[type, ModuleType | None] = {}
 _NATIVE: dict[tuple[str, str], Kernel | None] = {}
