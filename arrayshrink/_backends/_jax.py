@@ -24,7 +24,6 @@ __all__ = [
     "fast_tanhshrink",
     "softshrink",
     "solver_loops",
-    "tanhshrink",
 ]
 
 
@@ -65,6 +64,7 @@ def _real_hardshrink(x: Any, lambd: Any) -> Any:
 
 
 _REAL = frozenset(jnp.dtype(t) for t in (jnp.float16, jnp.bfloat16, jnp.float32, jnp.float64))
+_FLOATING = _REAL | frozenset(jnp.dtype(t) for t in (jnp.complex64, jnp.complex128))
 # float16's largest value, the smallest of any floating dtype: valid for every input.
 _ALWAYS_VALID = 65504.0
 _NUMBERS = (float, int)
@@ -114,10 +114,9 @@ jax.tree_util.register_pytree_node(LassoResult, _flatten_result, _unflatten_resu
 
 # tanhshrink: the generic code itself, compiled once per shape and dtype, so that it runs
 # as one fused kernel instead of two dispatches and an intermediate array.
-tanhshrink = jax.jit(partial(_agnostic.tanhshrink, xp=jnp))
-_FLOATING = _REAL | frozenset(jnp.dtype(t) for t in (jnp.complex64, jnp.complex128))
+_tanhshrink = jax.jit(partial(_agnostic.tanhshrink, xp=jnp))
 
 
 def fast_tanhshrink(x: Any) -> Any:
     """The jitted tanhshrink for a floating array, else None."""
-    return tanhshrink(x) if x.dtype in _FLOATING else None
+    return _tanhshrink(x) if x.dtype in _FLOATING else None
