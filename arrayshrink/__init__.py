@@ -6,11 +6,19 @@ returns an array of the same library, dtype, device and shape.
 
 from arrayshrink._modules import Hardshrink, Softshrink, Tanhshrink
 from arrayshrink._shrink import hardshrink, softshrink, tanhshrink
-from arrayshrink._solvers import LassoResult, LinearOperator, fista, ista, lambda_max
+from arrayshrink._solvers import (
+    ConvergenceWarning,
+    LassoResult,
+    LinearOperator,
+    fista,
+    ista,
+    lambda_max,
+)
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "ConvergenceWarning",
     "Hardshrink",
     "LassoResult",
     "LinearOperator",

@@ -4,18 +4,25 @@ from __future__ import annotations
 
 import math
 import numbers
+import warnings
 from collections.abc import Callable
 from types import ModuleType
 from typing import Any, Protocol, runtime_checkable
 
 from arrayshrink import _backends
 from arrayshrink._agnostic import _solvers
-from arrayshrink._agnostic._solvers import LassoResult
+from arrayshrink._agnostic._result import LassoResult
 from arrayshrink._lib import _compat, _validation
 
-__all__ = ["LassoResult", "LinearOperator", "fista", "ista", "lambda_max"]
+__all__ = ["ConvergenceWarning", "LassoResult", "LinearOperator", "fista", "ista", "lambda_max"]
 
 Array = Any
+
+
+class ConvergenceWarning(UserWarning):
+    """A solve stopped before its certificate met ``tol``, or ``tol`` is below what the
+    dtype can certify. The result is returned all the same: read ``result.converged``
+    and ``result.gap`` to see which columns are not certified."""
 
 
 @runtime_checkable
@@ -23,7 +30,9 @@ class LinearOperator(Protocol):
     """What a matrix-free dictionary provides: ``A`` in ``fista(A, b, ...)``.
 
     ``forward(x)`` computes A @ x and ``adjoint(r)`` computes A^H @ r, for x of shape
-    (n,) or (n, k) and r of shape (m,) or (m, k); ``shape`` is (m, n).
+    (n,) or (n, k) and r of shape (m,) or (m, k); ``shape`` is (m, n). Both must
+    return arrays of the library of ``b``, of shape (m,) or (m, k) and (n,) or (n, k):
+    a product of another shape raises ValueError at its first call.
     """
 
     shape: tuple[int, int]
@@ -33,37 +42,170 @@ class LinearOperator(Protocol):
     def adjoint(self, r: Array) -> Array: ...
 
 
-def _operator(A: Any, b: Array, xp: ModuleType, func: str) -> _solvers.Operator:
-    """Wrap a matrix or a LinearOperator as forward/adjoint products."""
+# --- temporary: until the shared validator lands in _lib/_validation.py -------------
+_SUPPORTED = _validation._SUPPORTED
+_library_name = _validation._library
+
+
+def _reject_masked(value: Any, name: str, func: str) -> None:
+    if type(value).__module__.startswith("numpy.ma"):
+        raise TypeError(f"{func}(): {name} is a masked array; use {name}.filled(...) first.")
+
+
+def _check_threshold(
+    lambd: Any, func: str, *, xp: ModuleType, dtype: Any | None, name: str = "lambd"
+) -> tuple[Any, Any]:
+    if isinstance(lambd, bool):
+        raise TypeError(f"{func}(): lambd must be a real number or an array; got bool.")
+    if isinstance(lambd, numbers.Real):
+        if not 0.0 <= float(lambd) < math.inf:
+            raise ValueError(f"{func}(): lambd must be a finite number >= 0; got {lambd!r}.")
+        return float(lambd) + 0.0, None
+    _reject_masked(lambd, name, func)
+    if _compat.namespace_for(lambd) is not xp:
+        raise TypeError(f"{func}(): lambd must be a real number or an array of b's library.")
+    if not xp.isdtype(lambd.dtype, "real floating"):
+        raise TypeError(f"{func}(): an array lambd must have a real floating dtype.")
+    valid = (lambd >= 0) & xp.isfinite(lambd)
+    if _compat.is_concrete(lambd, xp):
+        if not bool(xp.all(valid)):
+            raise ValueError(f"{func}(): lambd must be >= 0 and finite everywhere.")
+        return lambd, None
+    return lambd, ~valid
+
+
+# Pairs of (A's library, b's library) accepted together on purpose; every other mix of
+# libraries among A, b, x0 and an array lambd raises TypeError.
+_ALLOWED_MIXES: frozenset[tuple[str, str]] = frozenset()
+
+# A certificate is computed to a few units of the dtype's rounding: a tolerance below
+# this many epsilons cannot be certified.
+_TOL_FLOOR_EPS = 4
+
+
+def _namespace(func: str, b: Any, A: Any, x0: Any, lambd: Any) -> ModuleType:
+    """The namespace of b, after checking that A, x0 and an array lambd share it."""
+    xp = _array_namespace(func, "b", b)
+    if xp is None:
+        raise TypeError(
+            f"{func}(): b must be an array from {_SUPPORTED}; got "
+            f"{type(b).__name__}. Convert it first, e.g. with numpy.asarray(b, dtype=float)."
+        )
+    for name, value in (("A", A), ("x0", x0), ("lambd", lambd)):
+        if value is None or isinstance(value, numbers.Number):
+            continue
+        other = _array_namespace(func, name, value)
+        if other is None or other is xp:
+            continue
+        pair = (_compat.backend_name(other), _compat.backend_name(xp))
+        if name == "A" and pair in _ALLOWED_MIXES:
+            continue
+        raise TypeError(
+            f"{func}(): {name} is a {_library_name(other)} array but b is a "
+            f"{_library_name(xp)} array; pass A, b, x0 and an array lambd "
+            "from the same array library."
+        )
+    return xp
+
+
+def _array_namespace(func: str, name: str, value: Any) -> ModuleType | None:
+    """The namespace of an array argument (None for a non-array), masked arrays refused."""
+    _reject_masked(value, name, func)
+    return _compat.namespace_for(value)
+
+
+def _floating(func: str, name: str, a: Array, xp: ModuleType) -> None:
+    if not xp.isdtype(a.dtype, ("real floating", "complex floating")):
+        raise TypeError(
+            f"{func}(): {name} must have a real or complex floating dtype; got {a.dtype}. "
+            f"Convert it first, e.g. xp.astype({name}, xp.float64)."
+        )
+
+
+def _finite(func: str, name: str, a: Array, xp: ModuleType) -> None:
+    """Non-finite data that can be read now raises; lazily it gives a NaN result."""
+    if not _compat.is_concrete(a, xp):
+        return
+    finite = xp.isfinite(a)
+    all_finite = xp.all(finite)
+    if not _compat.is_concrete(all_finite, xp):  # concrete data inside a jax.jit trace
+        return
+    if not bool(all_finite):
+        count = int(xp.sum(xp.astype(~finite, xp.int64)))
+        raise ValueError(
+            f"{func}(): {name} must be finite; it holds {count} NaN or infinite "
+            f"value{'s' if count > 1 else ''}. Remove or impute them first."
+        )
+
+
+def _checked_product(
+    func: str, method: str, product: Callable[[Array], Array], rows: int, xp: ModuleType
+) -> Callable[[Array], Array]:
+    """A user's forward/adjoint, checked at every call for the shape it must return."""
+
+    def call(v: Array) -> Array:
+        out = product(v)
+        expected = (rows, *tuple(v.shape[1:]))
+        if _compat.namespace_for(out) is not xp:
+            raise TypeError(
+                f"{func}(): A.{method} must return an array of the library of b; got "
+                f"{type(out).__name__}."
+            )
+        if tuple(out.shape) != expected:
+            raise ValueError(
+                f"{func}(): A.{method} returned shape {tuple(out.shape)} for an input of "
+                f"shape {tuple(v.shape)}; expected {expected} (A.shape is {rows} rows "
+                "for forward, columns for adjoint)."
+            )
+        return out
+
+    return call
+
+
+def _operator(A: Any, b: Array, xp: ModuleType, func: str) -> tuple[_solvers.Operator, Array]:
+    """Wrap a matrix or a LinearOperator as forward/adjoint products; also returns b,
+    promoted to the common dtype of A and b as NumPy would."""
     if _compat.namespace_for(A) is not None:
         if A.ndim != 2:
             raise ValueError(f"{func}(): A must be a 2-d array; got shape {tuple(A.shape)}.")
-        if A.shape[0] != b.shape[0]:
-            raise ValueError(
-                f"{func}(): A of shape {tuple(A.shape)} and b of shape {tuple(b.shape)} do "
-                "not match: A must have as many rows as b."
-            )
+        _floating(func, "A", A, xp)
+        _check_shape(func, tuple(A.shape), b, "A")
+        dtype = xp.result_type(A.dtype, b.dtype)
+        A = A if A.dtype == dtype else xp.astype(A, dtype)
+        b = b if b.dtype == dtype else xp.astype(b, dtype)
         complex_A = xp.isdtype(A.dtype, "complex floating")
         A_conj = xp.conj(A) if complex_A else A
         if b.ndim == 1:
             # A^H r as the row-vector product r @ conj(A): under jax.jit it runs many
             # times faster than the product with the transposed matrix.
-            return _solvers.Operator(lambda x: A @ x, lambda r: r @ A_conj, tuple(A.shape))
+            return _solvers.Operator(lambda x: A @ x, lambda r: r @ A_conj, tuple(A.shape)), b
         # For a batch, A^H @ r itself: (r^T @ conj(A))^T would hand a transposed,
         # non-contiguous array to every elementwise operation after it.
         A_adjoint = xp.matrix_transpose(A_conj)
-        return _solvers.Operator(lambda x: A @ x, lambda r: A_adjoint @ r, tuple(A.shape))
+        return _solvers.Operator(lambda x: A @ x, lambda r: A_adjoint @ r, tuple(A.shape)), b
     if isinstance(A, LinearOperator):
-        if A.shape[0] != b.shape[0]:
-            raise ValueError(
-                f"{func}(): the operator of shape {tuple(A.shape)} and b of shape "
-                f"{tuple(b.shape)} do not match."
-            )
-        return _solvers.Operator(A.forward, A.adjoint, (int(A.shape[0]), int(A.shape[1])))
+        shape = (int(A.shape[0]), int(A.shape[1]))
+        _check_shape(func, shape, b, "the operator A")
+        forward = _checked_product(func, "forward", A.forward, shape[0], xp)
+        adjoint = _checked_product(func, "adjoint", A.adjoint, shape[1], xp)
+        return _solvers.Operator(forward, adjoint, shape), b
     raise TypeError(
         f"{func}(): A must be a 2-d array or an object with forward(x), adjoint(r) and "
         f"shape; got {type(A).__name__}."
     )
+
+
+def _check_shape(func: str, shape: tuple[int, int], b: Array, what: str) -> None:
+    if shape[1] < 1:
+        raise ValueError(
+            f"{func}(): A must have at least one column (one coefficient); {what} has "
+            f"shape {shape}."
+        )
+    if shape[0] != b.shape[0]:
+        raise ValueError(
+            f"{func}(): {what} of shape {shape} and b of shape {tuple(b.shape)} do not "
+            "match: A must have as many rows as b."
+        )
 
 
 def _materializer(xp: ModuleType) -> Callable[..., tuple[Array, ...]]:
@@ -80,34 +222,68 @@ def _check_number(func: str, name: str, value: Any, *, minimum: float, integer: 
     if isinstance(value, bool) or not isinstance(value, kind):
         expected = "an integer" if integer else "a real number"
         raise TypeError(f"{func}(): {name} must be {expected}; got {value!r}.")
-    if not (float(value) >= minimum and math.isfinite(float(value))):
+    try:
+        number = float(value)
+    except OverflowError:
+        number = math.inf
+    if not (number >= minimum and math.isfinite(number)):
         raise ValueError(f"{func}(): {name} must be a finite number >= {minimum}; got {value!r}.")
 
 
-def _threshold(lambd: Any, x_shape: tuple[int, ...], dtype: Any, xp: ModuleType, func: str) -> Any:
-    """lambd as an array of the real dtype of x that broadcasts to x's shape."""
-    real = _validation.real_dtype(dtype, xp)
-    if isinstance(lambd, bool):
-        raise TypeError(f"{func}(): lambd must be a real number or an array; got bool.")
-    if isinstance(lambd, numbers.Real):
-        if not 0.0 <= float(lambd) < math.inf:
-            raise ValueError(f"{func}(): lambd must be a finite number >= 0; got {lambd!r}.")
-        return float(lambd)
-    if _compat.namespace_for(lambd) is not xp:
-        raise TypeError(
-            f"{func}(): lambd must be a real number or an array of the same library as b; "
-            f"got {type(lambd).__name__}."
+def _check_flag(func: str, name: str, value: Any) -> None:
+    if not isinstance(value, bool):
+        raise TypeError(f"{func}(): {name} must be True or False; got {value!r}.")
+
+
+def _threshold(lambd: Any, x_shape: tuple[int, ...], real: Any, xp: ModuleType, func: str) -> Any:
+    """lambd as a float, or an array of dtype ``real`` that broadcasts to x's shape (a
+    per-column (k,) array becomes (1, k)); entries that cannot be checked now and are
+    invalid become NaN, which makes the solve NaN and not converged."""
+    value, invalid = _check_threshold(lambd, func, xp=xp, dtype=real, name="lambd")
+    if isinstance(value, float):
+        return value
+    allowed = _validation._broadcast_shape(tuple(value.shape), x_shape) == x_shape
+    if not allowed:
+        hint = (
+            f"for 1-d b, a number or one weight per coefficient, shape ({x_shape[0]},)"
+            if len(x_shape) == 1
+            else f"one value per column ({x_shape[1]},), per coefficient ({x_shape[0]}, 1), "
+            f"or both {x_shape}"
         )
-    if _validation._broadcast_shape(tuple(lambd.shape), x_shape) != x_shape:
         raise ValueError(
-            f"{func}(): lambd of shape {tuple(lambd.shape)} does not broadcast to the shape "
-            f"{x_shape} of x: give one value per column (k,), per coefficient (n, 1), or both."
+            f"{func}(): lambd of shape {tuple(value.shape)} does not fit x of shape "
+            f"{x_shape}: give {hint}."
         )
-    if _compat.is_concrete(lambd, xp) and not bool(xp.all(lambd >= 0)):
-        raise ValueError(f"{func}(): lambd must be >= 0 everywhere.")
+    value = xp.astype(value, real, copy=False)
+    if invalid is not None:
+        value = xp.where(invalid, xp.full_like(value, math.nan), value)
     # One value per column, (k,), becomes (1, k): the solver takes columns of lambd.
-    missing = len(x_shape) - lambd.ndim
-    return xp.reshape(xp.astype(lambd, real), (1,) * missing + tuple(lambd.shape))
+    missing = len(x_shape) - value.ndim
+    return xp.reshape(value, (1,) * missing + tuple(value.shape))
+
+
+def _free_coefficients(lambd: Any, l2: float, xp: ModuleType) -> bool | None:
+    """Whether some coefficients are unpenalised with l2 = 0 (None: cannot be read)."""
+    if l2 > 0:
+        return False
+    if isinstance(lambd, float):
+        return lambd == 0
+    if not _compat.is_concrete(lambd, xp):
+        return None
+    return bool(xp.any(lambd == 0))
+
+
+def _accumulation_dtype(xp: ModuleType, real: Any, device: Any) -> Any:
+    """float64 where the backend computes in it, for the certificate; else ``real``."""
+    backend = _compat.backend_name(xp)
+    if backend == "jax":
+        import jax
+
+        if not jax.config.jax_enable_x64:
+            return real
+    if backend == "torch" and getattr(device, "type", None) == "mps":
+        return real
+    return xp.float64
 
 
 def _solve(
@@ -128,16 +304,13 @@ def _solve(
     l2: float,
     callback: Callable[[LassoResult], Any] | None,
     history: bool,
+    verbose: bool,
     xp: ModuleType | None,
 ) -> LassoResult:
-    if xp is None:
-        xp = _validation.namespace_of(b, None, func)
-    is_complex = _validation.check_floating(b, xp, func)
-    if b.ndim not in (1, 2):
-        raise ValueError(f"{func}(): b must have shape (m,) or (m, k); got {tuple(b.shape)}.")
-    op = _operator(A, b, xp, func)
-    if not is_complex and _compat.namespace_for(A) is not None:
-        is_complex = bool(xp.isdtype(A.dtype, "complex floating"))
+    for name, flag in (("restart", restart), ("unroll", unroll), ("positive", positive)):
+        _check_flag(func, name, flag)
+    for name, flag in (("history", history), ("verbose", verbose)):
+        _check_flag(func, name, flag)
     _check_number(func, "max_iter", max_iter, minimum=1, integer=True)
     _check_number(func, "check_every", check_every, minimum=1, integer=True)
     _check_number(func, "tol", tol, minimum=0.0, integer=False)
@@ -146,54 +319,135 @@ def _solve(
         _check_number(func, "lipschitz", lipschitz, minimum=0.0, integer=False)
         if lipschitz == 0:
             raise ValueError(f"{func}(): lipschitz must be > 0; got 0.")
-    if positive and is_complex:
-        raise ValueError(f"{func}(): positive=True needs real A and b.")
-    n = op.shape[1]
-    x_shape = (n, *b.shape[1:])
-    dtype = b.dtype
-    if _compat.namespace_for(A) is not None and A.dtype != b.dtype:
-        dtype = xp.result_type(A.dtype, b.dtype)
-        b = xp.astype(b, dtype)
-    if x0 is None:
-        x0 = xp.zeros(x_shape, dtype=dtype, device=_compat.device(b))
-    elif tuple(x0.shape) != x_shape:
-        raise ValueError(f"{func}(): x0 must have shape {x_shape}; got {tuple(x0.shape)}.")
-    else:
-        x0 = xp.astype(x0, dtype)
     if unroll and lipschitz is None:
         raise ValueError(
             f"{func}(): unroll=True needs lipschitz, the fixed step 1/lipschitz: "
             "backtracking decides on the values, which differentiation cannot follow."
         )
-    eps = float(xp.finfo(_validation.real_dtype(dtype, xp)).eps)
+    if xp is None:
+        xp = _namespace(func, b, A, x0, lambd)
+    _floating(func, "b", b, xp)
+    if b.ndim not in (1, 2):
+        raise ValueError(f"{func}(): b must have shape (m,) or (m, k); got {tuple(b.shape)}.")
+    op, b = _operator(A, b, xp, func)
+    dtype = b.dtype
+    if positive and xp.isdtype(dtype, "complex floating"):
+        raise ValueError(f"{func}(): positive=True needs real A and b.")
+    x_shape = (op.shape[1], *b.shape[1:])
+    if x0 is None:
+        x0 = xp.zeros(x_shape, dtype=dtype, device=_compat.device(b))
+    else:
+        _floating(func, "x0", x0, xp)
+        if tuple(x0.shape) != x_shape:
+            raise ValueError(f"{func}(): x0 must have shape {x_shape}; got {tuple(x0.shape)}.")
+        x0 = xp.astype(x0, xp.result_type(x0.dtype, dtype), copy=False)
+        if x0.dtype != dtype:  # a complex warm start for a real problem
+            b = xp.astype(b, x0.dtype)
+            dtype = x0.dtype
+    for name, value in (("b", b), ("A", A), ("x0", x0)):
+        if _compat.namespace_for(value) is xp:
+            _finite(func, name, value, xp)
+    real = _validation.real_dtype(dtype, xp)
+    threshold = _threshold(lambd, x_shape, real, xp, func)
+    eps = float(xp.finfo(real).eps)
+    _warn_unreachable_tol(func, tol, eps, real, unroll)
     problem = _solvers.Problem(
         op,
         b,
-        _threshold(lambd, x_shape, dtype, xp, func),
-        l2,
+        threshold,
+        float(l2),
         positive,
         xp,
         negligible=(64 * eps) ** 2,
+        real=real,
+        wide=_accumulation_dtype(xp, real, _compat.device(b)),
+        free=_free_coefficients(threshold, l2, xp),
     )
     options = _solvers.Options(
-        max_iter, tol, check_every, lipschitz, accelerate, restart, bool(unroll)
+        max_iter, float(tol), check_every, lipschitz, accelerate, restart, unroll
     )
     loops = _traced_loops(xp, A, b, lambd, x0)
-    if loops is not None and (callback is not None or history):
+    if loops is not None and (callback is not None or history or verbose):
         raise ValueError(
-            f"{func}(): callback and history need concrete values, which traced arrays "
-            "(inside jax.jit or jax.grad) do not have; read result.gap and result.n_iter."
+            f"{func}(): callback, history and verbose need concrete values, which traced "
+            "arrays (inside jax.jit or jax.grad) do not have; read result.gap, "
+            "result.converged and result.n_iter."
         )
-    return _solvers.solve(
+    result = _solvers.solve(
         problem,
         x0,
         options,
         loops=loops,
         split_batches=all(_compat.is_concrete(a, xp) for a in (b, x0)) and _splits(xp),
         callback=callback,
+        monitor=_printer(func, xp) if verbose else None,
         history=history,
         materialize=_materializer(xp),
     )
+    if not unroll:
+        _warn_unconverged(func, result, tol, max_iter, xp)
+    return result
+
+
+def _warn_unreachable_tol(func: str, tol: float, eps: float, real: Any, unroll: bool) -> None:
+    """tol = 0 asks for max_iter iterations on purpose; a tiny positive tol is a mistake."""
+    floor = _TOL_FLOOR_EPS * eps
+    if 0 < tol < floor and not unroll:
+        name = str(real).rsplit(".", 1)[-1]
+        hint = "" if name == "float64" else " Solve in float64 for a tighter certificate."
+        warnings.warn(
+            f"{func}(): tol={tol:g} is below what {name} can certify: the smallest "
+            f"attainable relative gap is about {floor:.2g} ({_TOL_FLOOR_EPS} eps of "
+            f"{name}).{hint}",
+            ConvergenceWarning,
+            stacklevel=4,
+        )
+
+
+def _warn_unconverged(
+    func: str, result: LassoResult, tol: float, max_iter: int, xp: ModuleType
+) -> None:
+    """The ConvergenceWarning of a solve whose verdict can be read (not traced, not lazy)."""
+    converged = result.converged
+    if not _compat.is_concrete(converged, xp) or bool(xp.all(converged)):
+        return
+    non_finite = ~converged & xp.isnan(result.gap)
+    # Columns a callback stopped early are the user's decision, not a failure.
+    failed = (~converged & (result.n_iter >= max_iter)) | non_finite
+    if not bool(xp.any(failed)):
+        return
+    count = int(xp.sum(xp.astype(failed, xp.int64)))
+    broken = int(xp.sum(xp.astype(non_finite, xp.int64)))
+    gaps = xp.where(failed & ~non_finite, result.gap, xp.zeros_like(result.gap))
+    what = f"{count} of {_compat.size(converged)} columns" if converged.ndim else "the solve"
+    message = f"{func}(): {what} did not converge in {max_iter} iterations"
+    if count > broken:
+        message += f" (worst relative gap {float(xp.max(gaps)):.3g}, tol={tol:g})"
+    if broken:
+        message += (
+            f"; {broken} with a non-finite objective (NaN or inf in the data or in the "
+            "operator's products, overflow from badly scaled data, or a diverging step "
+            "such as a too-small lipschitz)"
+        )
+    warnings.warn(
+        message + ". Read result.converged and result.gap; raise max_iter or tol to go on.",
+        ConvergenceWarning,
+        stacklevel=4,
+    )
+
+
+def _printer(func: str, xp: ModuleType) -> _solvers.Monitor:
+    """verbose=True: one line per check point."""
+
+    def monitor(n_iter: int, check: Any) -> None:
+        left = int(xp.sum(xp.astype(~check.converged, xp.int64)))
+        total = _compat.size(check.converged) or 1
+        print(
+            f"{func}: iteration {n_iter:>6}  not converged {left:>4}/{total}  worst gap "
+            f"{float(xp.max(check.gap)):.3e}  objective {float(xp.sum(check.objective)):.6e}"
+        )
+
+    return monitor
 
 
 def _splits(xp: ModuleType) -> bool:
@@ -203,10 +457,13 @@ def _splits(xp: ModuleType) -> bool:
 
 
 def _traced_loops(xp: ModuleType, *arrays: Any) -> _solvers.Loops | None:
-    """The backend's own loops when any input is traced (JAX inside jit or grad)."""
+    """The backend's own loops when any input is traced (JAX inside jit or grad), or
+    when the solve runs inside a trace on concrete arrays (closed over by a jitted
+    function), where every result is traced all the same."""
     if _compat.backend_name(xp) != "jax":
         return None
-    if all(_compat.is_concrete(a, xp) for a in arrays if _compat.namespace_for(a) is xp):
+    concrete = all(_compat.is_concrete(a, xp) for a in arrays if _compat.namespace_for(a) is xp)
+    if concrete and _compat.is_concrete(xp.zeros(()), xp):
         return None
     loops = _backends.native("solver_loops", xp)
     assert loops is None or isinstance(loops, _solvers.Loops)
@@ -217,21 +474,26 @@ _PARAMETERS = """
     Parameters
     ----------
     A : array of shape (m, n), or LinearOperator
-        The dictionary: a real or complex matrix of the same library as `b`, or an
-        object with ``forward(x)`` (A @ x), ``adjoint(r)`` (A^H @ r) and ``shape``, so
-        that FFT, convolution or wavelet dictionaries need no matrix.
+        The dictionary: a real or complex floating matrix of the same library as `b`
+        (mixed float dtypes promote as in NumPy), or an object with ``forward(x)``
+        (A @ x), ``adjoint(r)`` (A^H @ r) and ``shape``, so that FFT, convolution or
+        wavelet dictionaries need no matrix. At least one column.
     b : array of shape (m,) or (m, k)
         The signal, or k signals solved as independent problems at once.
     lambd : float or array
-        The L1 weight, >= 0: a number, one value per column (shape (k,)), one weight
-        per coefficient (shape (n, 1) or (n,) for 1-d `b`), or both (shape (n, k)).
+        The L1 weight, finite and >= 0: a number, one value per column (shape (k,)),
+        one weight per coefficient (shape (n, 1), or (n,) for 1-d `b`), or both (shape
+        (n, k)); a zero weight leaves its coefficient unpenalised (an intercept column,
+        least squares, ridge with `l2`).
     x0 : array, optional
         A warm start, of the shape of x: (n,) or (n, k). Zeros by default.
     max_iter : int, default: 1000
         The most iterations to run.
     tol : float, default: 1e-6
-        Stop when the relative duality gap (P(x) - D(theta)) / P(x) is at most `tol`
-        in every column. It bounds the relative suboptimality of `x`.
+        Stop a column when its certificate ``gap`` is at most `tol`: the relative
+        duality gap (P(x) - D) / P(x), which bounds the relative suboptimality of `x`
+        (or, absolutely, P(x) - D <= tol * ||b||^2 / 2, so that exact fits stop). A
+        `tol` below 4 eps of the dtype (4.8e-7 in float32) cannot be certified and warns.
     check_every : int, default: 10
         Iterations between gap checks (a check costs one more adjoint product).
     lipschitz : float, optional
@@ -242,7 +504,10 @@ _PARAMETERS = """
         Run exactly `max_iter` iterations with the step 1/`lipschitz` (required),
         without gap checks or early stop, so that reverse-mode differentiation
         (``jax.grad``, torch autograd) can go through the solver; under JAX the
-        iterations run in ``lax.fori_loop``. The gap is computed once, at the end.
+        iterations run in ``lax.fori_loop``. The gap is computed once, at the end,
+        and no ConvergenceWarning is given. Without `unroll`, ``jax.grad`` (reverse
+        mode) through a solve fails with JAX's own error about ``while_loop`` after the
+        solve; forward mode (``jax.jvp``, ``jax.jacfwd``) works without it.
     positive : bool, default: False
         Constrain x >= 0 (real problems only).
     l2 : float, default: 0
@@ -251,14 +516,34 @@ _PARAMETERS = """
         Called at each check point with the current LassoResult; returning True stops.
     history : bool, default: False
         Keep the objective and the gap at each check point in ``result.history``.
+    verbose : bool, default: False
+        Print, at each check point, the iteration, how many columns have not
+        converged, the worst gap and the objective (summed over columns).
     xp : array namespace, optional
         The namespace of `b`; inferred when omitted.
 
     Returns
     -------
     LassoResult
-        ``x``, ``n_iter``, ``gap`` (relative, per column), ``converged`` (per column),
-        ``objective`` (per column) and ``history``.
+        ``x``, ``gap`` (relative, per column), ``objective``, ``converged`` and
+        ``n_iter`` (per column), and ``history``: arrays of the library of `b`.
+
+    Raises
+    ------
+    TypeError
+        If `A`, `b`, `x0` or an array `lambd` is not an array of a floating dtype, if
+        they come from different libraries, or if a flag is not a bool.
+    ValueError
+        If shapes do not match, if `lambd` is negative, NaN or infinite, or if `A`,
+        `b` or `x0` hold NaN or inf (where their values can be read: inside
+        ``jax.jit`` or on Dask the result is NaN and not converged instead).
+
+    Warns
+    -----
+    ConvergenceWarning
+        If a column stops at `max_iter` without converging (the message says how many
+        columns and the worst gap), or if `tol` cannot be certified in the dtype.
+        Not inside ``jax.jit``, on Dask or with `unroll`: read ``result.converged``.
 """
 
 _PROBLEM = r"""
@@ -290,6 +575,7 @@ def fista(
     l2: float = 0.0,
     callback: Callable[[LassoResult], Any] | None = None,
     history: bool = False,
+    verbose: bool = False,
     xp: ModuleType | None = None,
 ) -> LassoResult:
     return _solve(
@@ -309,6 +595,7 @@ def fista(
         l2=l2,
         callback=callback,
         history=history,
+        verbose=verbose,
         xp=xp,
     )
 
@@ -353,6 +640,7 @@ def ista(
     l2: float = 0.0,
     callback: Callable[[LassoResult], Any] | None = None,
     history: bool = False,
+    verbose: bool = False,
     xp: ModuleType | None = None,
 ) -> LassoResult:
     return _solve(
@@ -372,6 +660,7 @@ def ista(
         l2=l2,
         callback=callback,
         history=history,
+        verbose=verbose,
         xp=xp,
     )
 
@@ -399,6 +688,12 @@ def lambda_max(A: Any, b: Array, /, *, xp: ModuleType | None = None) -> Array:
         Of shape () for 1-d `b`, (k,) for 2-d `b`.
     """
     if xp is None:
-        xp = _validation.namespace_of(b, None, "lambda_max")
-    _validation.check_floating(b, xp, "lambda_max")
-    return _solvers.lambda_max(_operator(A, b, xp, "lambda_max"), b, xp=xp)
+        xp = _namespace("lambda_max", b, A, None, None)
+    _floating("lambda_max", "b", b, xp)
+    if b.ndim not in (1, 2):
+        raise ValueError(f"lambda_max(): b must have shape (m,) or (m, k); got {tuple(b.shape)}.")
+    op, b = _operator(A, b, xp, "lambda_max")
+    for name, value in (("b", b), ("A", A)):
+        if _compat.namespace_for(value) is xp:
+            _finite("lambda_max", name, value, xp)
+    return _solvers.lambda_max(op, b, xp=xp)

@@ -5,13 +5,14 @@ for b of shape (m,) or (m, k) (k independent problems), x of shape (n,) or (n, k
 Every quantity "per column" has the batch shape b.shape[1:]: () or (k,).
 See arrayshrink.fista for the full contract; inputs here are already validated.
 
-Three drivers share one iteration:
+Three drivers share one iteration and one certificate:
 - eager arrays: a Python loop; a backtracking retry recomputes only the columns that
-  need it, and converged columns leave the batch at check points;
+  need it, and settled columns (converged, or with a non-finite objective) leave the
+  batch at check points;
 - lazy arrays (Dask), and JAX arrays outside a trace (where every new shape compiles):
   a Python loop over whole batches; Dask's iterates are persisted each time;
 - traced arrays (inside jax.jit or jax.grad): the backend's own loops (``Loops``); a
-  large batch moves its converged columns aside and runs the rest at a smaller static
+  large batch moves its settled columns aside and runs the rest at a smaller static
   size once they fit.
 """
 
@@ -23,11 +24,13 @@ from dataclasses import dataclass, field, replace
 from types import ModuleType
 from typing import Any, NamedTuple
 
+from arrayshrink._agnostic._result import LassoResult
 from arrayshrink._agnostic._shrink import softshrink
 
-__all__ = ["LassoResult", "Loops", "Operator", "Options", "lambda_max", "solve"]
+__all__ = ["LassoResult", "Loops", "Operator", "Options", "Problem", "lambda_max", "solve"]
 
 Array = Any
+Monitor = Callable[[int, "_Check"], None]
 
 _STEP_GROWTH = 1.25  # the step may grow again after a successful iteration
 _STEP_SHRINK = 0.5  # backtracking: halve the step until the sufficient decrease holds
@@ -42,36 +45,6 @@ class Operator:
     forward: Callable[[Array], Array]
     adjoint: Callable[[Array], Array]
     shape: tuple[int, int]
-
-
-@dataclass(frozen=True)
-class LassoResult:
-    """The solution and how it was reached.
-
-    Attributes
-    ----------
-    x : array
-        The solution, of shape (n,) or (n, k).
-    n_iter : int
-        Iterations run (a 0-d integer array inside ``jax.jit``).
-    gap : array
-        The relative duality gap (P(x) - D(theta)) / P(x) at `x`, per column: an
-        upper bound on the relative suboptimality of `x`.
-    converged : array
-        Per column, whether the gap reached `tol`.
-    objective : array
-        P(x) per column.
-    history : dict or None
-        With ``history=True``: the lists "iteration", "objective" and "gap" (arrays
-        per column) at each check point.
-    """
-
-    x: Array
-    n_iter: Any
-    gap: Array
-    converged: Array
-    objective: Array
-    history: dict[str, list[Any]] | None = field(default=None, repr=False)
 
 
 @dataclass(frozen=True)
@@ -167,7 +140,13 @@ def _index_dtype(xp: ModuleType) -> Any:
 
 @dataclass(frozen=True)
 class Problem:
-    """The data of the Lasso problem; ``lambd`` is a number or an array of x's ndim."""
+    """The data of the Lasso problem; ``lambd`` is a number or an array of x's ndim.
+
+    ``wide`` is the real dtype the certificate accumulates in (float64 where the
+    backend has it), ``real`` the real dtype of x; ``free`` tells whether some
+    coefficients are unpenalised (lambd_j = 0) with l2 = 0: True, False, or None when
+    the values of lambd cannot be read (traced), in which case both cases are covered.
+    """
 
     op: Operator
     b: Array
@@ -176,6 +155,9 @@ class Problem:
     positive: bool
     xp: ModuleType
     negligible: float  # a relative squared move below this is rounding noise
+    real: Any
+    wide: Any
+    free: bool | None
 
     @property
     def batched(self) -> bool:
@@ -188,33 +170,126 @@ class Problem:
             lambd = _take_columns(lambd, index, xp)
         return replace(self, b=_take_columns(self.b, index, xp), lambd=lambd)
 
-    def objective(self, x: Array, residual: Array) -> Array:
-        """P(x) per column, from the residual Ax - b."""
-        xp = self.xp
-        penalty = xp.sum(self.lambd * xp.abs(x), axis=0)
-        return 0.5 * _sq_norm(residual, xp) + 0.5 * self.l2 * _sq_norm(x, xp) + penalty
 
-    def gap(self, x: Array, residual: Array) -> tuple[Array, Array]:
-        """(P(x), P(x) - D(theta)) per column, theta the scaled residual (dual point)."""
-        xp = self.xp
-        rho = -residual  # b - A x
-        correlation = self.op.adjoint(rho) - self.l2 * x
-        # With x >= 0, only positive correlations bound the dual point.
-        magnitude = xp.clip(correlation, min=0.0) if self.positive else xp.abs(correlation)
-        lambd = self.lambd + xp.zeros_like(magnitude)
-        positive_lambd = xp.where(lambd > 0, lambd, xp.ones_like(lambd))
-        ratio = xp.where(
-            lambd > 0,
-            magnitude / positive_lambd,
-            xp.where(magnitude > 0, xp.full_like(magnitude, math.inf), xp.zeros_like(magnitude)),
+class _Check(NamedTuple):
+    """The certificate at a check point, per column."""
+
+    objective: Array
+    gap: Array
+    converged: Array
+    n_iter: Array
+
+
+def _widen(v: Array, problem: Problem) -> Array:
+    """``v`` in the accumulation precision (its complex counterpart for complex v)."""
+    xp, wide = problem.xp, problem.wide
+    if xp.isdtype(v.dtype, "complex floating"):
+        wide = xp.complex128 if wide == xp.float64 else xp.complex64
+    return xp.astype(v, wide, copy=False)
+
+
+def _real_product(u: Array, v: Array, xp: ModuleType) -> Array:
+    """Re(conj(u) v), elementwise."""
+    if xp.isdtype(u.dtype, "complex floating"):
+        return xp.real(u) * xp.real(v) + xp.imag(u) * xp.imag(v)
+    return u * v
+
+
+def _magnitude(v: Array, positive: bool, xp: ModuleType) -> Array:
+    """|v|, or its positive part where x >= 0 is imposed (only v_j > 0 binds then)."""
+    return xp.clip(v, min=0.0) if positive else xp.abs(v)
+
+
+def _ratio(num: Array, den: Array, xp: ModuleType) -> Array:
+    """num / den for num, den >= 0, with 0/0 = 0 and num/0 = inf."""
+    positive = den > 0
+    zero_or_inf = xp.where(num > 0, xp.full_like(num, math.inf), xp.zeros_like(num))
+    return xp.where(positive, num / xp.where(positive, den, xp.ones_like(den)), zero_or_inf)
+
+
+def _certify(problem: Problem, x: Array, Ax: Array, tol: float, n_iter: Array | int) -> _Check:
+    """The objective and the relative certificate of x, per column.
+
+    The duality gap is written as a sum of terms that are each >= 0 in exact
+    arithmetic (clipped at 0 against rounding), so that it cannot cancel or go
+    negative; it is accumulated in ``problem.wide``. With rho = b - Ax, c = A^H rho:
+    - the dual point s * rho, rescaled into the feasible set (|c_j - l2 x_j| <= s lambd_j):
+      P - D = 1/2 (1 - s)^2 (||rho||^2 + l2 ||x||^2) + sum_j (lambd_j |x_j| - s Re(c'_j* x_j));
+    - with l2 > 0 also the elastic-net dual at rho itself, which needs no rescaling and
+      exists for lambd_j = 0 (Fenchel-Young terms g(x_j) + g*(c_j) - Re(c_j* x_j));
+      the smaller of the two gaps is kept, both being valid bounds;
+    - with l2 = 0 and unpenalised coefficients, no finite gap exists: the gap is taken
+      over the penalised coefficients and the others must have a small gradient,
+      |c_j| <= tol * max_i |(A^H b)_i| (the relative optimality residual).
+    """
+    xp = problem.xp
+    rho = problem.b - Ax
+    c = _widen(problem.op.adjoint(rho), problem)
+    x_w, rho_w = _widen(x, problem), _widen(rho, problem)
+    lambd = problem.lambd
+    if not isinstance(lambd, float):
+        lambd = xp.astype(lambd, problem.wide)
+    l2 = problem.l2
+    abs_x = xp.abs(x_w)
+    quadratic = _sq_norm(rho_w, xp) + l2 * _sq_norm(x_w, xp)
+    penalty = lambd * abs_x
+    primal = 0.5 * quadratic + xp.sum(penalty, axis=0)
+
+    correlation = c - l2 * x_w if l2 else c
+    magnitude = _magnitude(correlation, problem.positive, xp)
+    free = _free_mask(problem, lambd, magnitude, xp)
+    ratio = _ratio(magnitude, lambd + xp.zeros_like(magnitude), xp)
+    if free is not None:
+        ratio = xp.where(free, xp.zeros_like(ratio), ratio)  # they carry no constraint
+    worst = xp.max(ratio, axis=0)
+    s = 1.0 / xp.maximum(worst, xp.ones_like(worst))
+    terms = xp.clip(penalty - s * _real_product(correlation, x_w, xp), min=0.0)
+    if free is not None:
+        terms = xp.where(free, xp.zeros_like(terms), terms)
+    gap = 0.5 * (1.0 - s) ** 2 * quadratic + xp.sum(terms, axis=0)
+    if l2:
+        excess = xp.clip(_magnitude(c, problem.positive, xp) - lambd, min=0.0)
+        fenchel_young = (
+            0.5 * l2 * abs_x**2 + penalty - _real_product(c, x_w, xp) + excess**2 / (2.0 * l2)
         )
-        worst = xp.max(ratio, axis=0)
-        scale = xp.where(worst > 1, 1 / xp.where(worst > 1, worst, 1.0), 1.0)
-        primal = self.objective(x, residual)
-        dual = scale * _real_dot(rho, self.b, xp) - 0.5 * scale**2 * (
-            _sq_norm(rho, xp) + self.l2 * _sq_norm(x, xp)
-        )
-        return primal, primal - dual
+        gap = xp.minimum(gap, xp.sum(xp.clip(fenchel_young, min=0.0), axis=0))
+
+    finite = xp.isfinite(primal) & xp.isfinite(gap)
+    relative = _ratio(gap, primal, xp)
+    # Relatively, or absolutely against P(0) = ||b||^2 / 2, so that exact fits converge.
+    met = (gap <= tol * primal) | (gap <= tol * 0.5 * _sq_norm(_widen(problem.b, problem), xp))
+    if free is not None:
+        residual = _free_residual(problem, c, x_w, free, xp)
+        relative = xp.maximum(relative, residual)
+        met = met & (residual <= tol)
+    relative = xp.where(finite, relative, xp.full_like(relative, math.nan))
+    converged = finite & met
+    real = problem.real
+    return _Check(
+        xp.astype(primal, real),
+        xp.astype(relative, real),
+        converged,
+        n_iter + xp.zeros(primal.shape, dtype=_index_dtype(xp), device=_device(primal)),
+    )
+
+
+def _free_mask(problem: Problem, lambd: Any, like: Array, xp: ModuleType) -> Array | None:
+    """Where the coefficients are unpenalised with l2 = 0 (None: nowhere)."""
+    if problem.free is False or problem.l2:
+        return None
+    if isinstance(lambd, float):
+        return xp.ones_like(like, dtype=xp.bool) if lambd == 0 else None
+    return (lambd == 0) & xp.ones_like(like, dtype=xp.bool)
+
+
+def _free_residual(problem: Problem, c: Array, x: Array, free: Array, xp: ModuleType) -> Array:
+    """max |gradient| over the unpenalised coefficients, relative to max |A^H b|: the
+    gradient's size at x = 0 (with x >= 0 imposed, a negative gradient at x_j = 0 is
+    optimal)."""
+    gradient = xp.where(x > 0, xp.abs(c), xp.clip(c, min=0.0)) if problem.positive else xp.abs(c)
+    gradient = xp.where(free, gradient, xp.zeros_like(gradient))
+    scale = xp.abs(_widen(problem.op.adjoint(problem.b), problem))
+    return _ratio(xp.max(gradient, axis=0), xp.max(scale, axis=0), xp)
 
 
 class _Iterate(NamedTuple):
@@ -229,22 +304,6 @@ class _Iterate(NamedTuple):
 
     def columns(self, index: Array, xp: ModuleType) -> _Iterate:
         return _Iterate(*(_take_columns(v, index, xp) for v in self))
-
-
-class _Check(NamedTuple):
-    """The duality-gap certificate at a check point, per column."""
-
-    objective: Array
-    gap: Array
-    converged: Array
-
-
-def _certify(problem: Problem, x: Array, Ax: Array, tol: float) -> _Check:
-    xp = problem.xp
-    primal, gap = problem.gap(x, Ax - problem.b)
-    scale = xp.where(primal > 0, primal, 1.0)
-    relative_gap = xp.where(primal > 0, gap / scale, 0.0)
-    return _Check(primal, relative_gap, relative_gap <= tol)
 
 
 def _start(problem: Problem, x0: Array, options: Options) -> _Iterate:
@@ -385,7 +444,7 @@ def _device(a: Array) -> Any:
 
 @dataclass
 class _Retired:
-    """Columns of a batch that converged and left it, and where they belong."""
+    """Columns of a batch that settled and left it, and where they belong."""
 
     xp: ModuleType
     index: list[Array] = field(default_factory=list)
@@ -427,6 +486,7 @@ def _solve_python(
     *,
     split_batches: bool,
     callback: Callable[[LassoResult], Any] | None,
+    monitor: Monitor | None,
     history: bool,
     materialize: Callable[..., tuple[Array, ...]],
 ) -> LassoResult:
@@ -441,7 +501,7 @@ def _solve_python(
     records: dict[str, list[Any]] | None = (
         {"iteration": [], "objective": [], "gap": []} if history else None
     )
-    # In an eager batch, converged columns retire at check points: the rest iterate on.
+    # In an eager batch, settled columns retire at check points: the rest iterate on.
     retire = split_batches and problem.batched and not options.unroll
     active = xp.arange(problem.b.shape[1], device=_device(problem.b)) if retire else None
     retired = _Retired(xp)
@@ -450,34 +510,45 @@ def _solve_python(
         it = _Iterate(*materialize(*_iteration(problem, it, options, backtrack)))
         if options.unroll or not (n_iter % options.check_every == 0 or n_iter == options.max_iter):
             continue
-        active_check = _certify(problem, it.x, it.Ax, options.tol)
+        active_check = _certify(problem, it.x, it.Ax, options.tol, n_iter)
         check = retired.merge(active, active_check)
         if records is not None:
             records["iteration"].append(n_iter)
             records["objective"].append(check.objective)
             records["gap"].append(check.gap)
-        done = bool(xp.all(check.converged))
+        if monitor is not None:
+            monitor(n_iter, check)
+        done = bool(xp.all(_settled(check, xp)))
         if callback is not None:
             x = retired.merge_x(active, it.x)
-            state = LassoResult(x, n_iter, check.gap, check.converged, check.objective, records)
-            done = bool(callback(state)) or done
+            done = bool(callback(_result(x, check, records))) or done
         if done:
             break
-        if active is not None and bool(xp.any(active_check.converged)):
-            finished = xp.nonzero(active_check.converged)[0]
+        settled = _settled(active_check, xp)
+        if active is not None and bool(xp.any(settled)):
+            finished = xp.nonzero(settled)[0]
             retired.add(
                 _take_columns(active, finished, xp),
                 _take_columns(it.x, finished, xp),
                 _Check(*(_take_columns(v, finished, xp) for v in active_check)),
             )
-            keep = xp.nonzero(~active_check.converged)[0]
+            keep = xp.nonzero(~settled)[0]
             active = _take_columns(active, keep, xp)
             problem = problem.columns(keep)
             it = it.columns(keep, xp)
     if check is None:  # unroll: one certificate, at the end
-        check = _certify(problem, it.x, it.Ax, options.tol)
-    x = retired.merge_x(active, it.x)
-    return LassoResult(x, n_iter, check.gap, check.converged, check.objective, records)
+        check = _certify(problem, it.x, it.Ax, options.tol, n_iter)
+    return _result(retired.merge_x(active, it.x), check, records)
+
+
+def _settled(check: _Check, xp: ModuleType) -> Array:
+    """Columns that need no more iterations: converged, or with a non-finite objective
+    (NaN in the data, or a diverging iteration), which no iteration can repair."""
+    return check.converged | xp.isnan(check.gap)
+
+
+def _result(x: Array, check: _Check, history: dict[str, list[Any]] | None = None) -> LassoResult:
+    return LassoResult(x, check.gap, check.objective, check.converged, check.n_iter, history)
 
 
 def _solve_traced(problem: Problem, x0: Array, options: Options, loops: Loops) -> LassoResult:
@@ -488,31 +559,32 @@ def _solve_traced(problem: Problem, x0: Array, options: Options, loops: Loops) -
         it = loops.fori_loop(
             options.max_iter, lambda it: _iteration(problem, it, options, backtrack), it
         )
-        check = _certify(problem, it.x, it.Ax, options.tol)
-        return LassoResult(it.x, options.max_iter, check.gap, check.converged, check.objective)
+        return _result(it.x, _certify(problem, it.x, it.Ax, options.tol, options.max_iter))
     if problem.batched and problem.b.shape[1] >= _MIN_BUCKETED:
         return _solve_traced_batch(problem, it, options, loops, backtrack)
     xp = problem.xp
 
     def running(state: tuple[_Iterate, Array, _Check]) -> Array:
         _, n_iter, check = state
-        return (n_iter < options.max_iter) & ~xp.all(check.converged)
+        return (n_iter < options.max_iter) & ~xp.all(_settled(check, xp))
 
     def block(state: tuple[_Iterate, Array, _Check]) -> tuple[_Iterate, Array, _Check]:
         it, n_iter, _ = state
         count = xp.minimum(n_iter + options.check_every, options.max_iter) - n_iter
         it = loops.fori_loop(count, lambda it: _iteration(problem, it, options, backtrack), it)
-        return it, n_iter + count, _certify(problem, it.x, it.Ax, options.tol)
+        n_iter = n_iter + count
+        return it, n_iter, _certify(problem, it.x, it.Ax, options.tol, n_iter)
 
     n_iter = xp.zeros((), dtype=_index_dtype(xp), device=_device(problem.b))
     it, n_iter, check = loops.while_loop(running, block, (it, n_iter, _unchecked(it, xp)))
-    return LassoResult(it.x, n_iter, check.gap, check.converged, check.objective)
+    return _result(it.x, check)
 
 
 def _unchecked(it: _Iterate, xp: ModuleType) -> _Check:
     """The certificate before the first check: nothing converged."""
     never = xp.zeros_like(it.step, dtype=xp.bool)
-    return _Check(xp.zeros_like(it.step), xp.full_like(it.step, math.inf), never)
+    n_iter = xp.zeros_like(it.step, dtype=_index_dtype(xp))
+    return _Check(xp.zeros_like(it.step), xp.full_like(it.step, math.inf), never, n_iter)
 
 
 # A traced batch of at least _MIN_BUCKETED columns iterates at two static sizes: all
@@ -523,7 +595,7 @@ _BUCKET_RATIO = 8
 
 
 class _Batch(NamedTuple):
-    """The loop state of a traced batch; its columns are kept unconverged-first."""
+    """The loop state of a traced batch; its columns are kept unsettled-first."""
 
     it: _Iterate
     b: Array
@@ -536,7 +608,7 @@ class _Batch(NamedTuple):
 def _solve_traced_batch(
     problem: Problem, it: _Iterate, options: Options, loops: Loops, backtrack: Backtrack
 ) -> LassoResult:
-    """Static shapes cannot drop converged columns, so the columns still iterating are
+    """Static shapes cannot drop settled columns, so the columns still iterating are
     moved to the front at each check point, and the next block runs on the first k/8
     columns once they hold them all; the others keep their certified state."""
     xp, k = problem.xp, problem.b.shape[1]
@@ -545,7 +617,7 @@ def _solve_traced_batch(
 
     def block_of(size: int) -> Callable[[tuple[Any, ...]], tuple[_Iterate, _Check]]:
         def block(operand: tuple[Any, ...]) -> tuple[_Iterate, _Check]:
-            it, b, lambd, check, count = operand
+            it, b, lambd, check, count, n_iter = operand
             head = replace(
                 problem, b=b[:, :size], lambd=lambd[..., :size] if per_column else problem.lambd
             )
@@ -554,7 +626,7 @@ def _solve_traced_batch(
                 lambda part: _iteration(head, part, options, backtrack),
                 _Iterate(*(v[..., :size] for v in it)),
             )
-            part_check = _certify(head, part.x, part.Ax, options.tol)
+            part_check = _certify(head, part.x, part.Ax, options.tol, n_iter)
             return (
                 _Iterate(*(_join(new, old, size, xp) for new, old in zip(part, it, strict=True))),
                 _Check(
@@ -567,21 +639,23 @@ def _solve_traced_batch(
     blocks = [block_of(k), block_of(small)]
 
     def running(state: _Batch) -> Array:
-        return (state.n_iter < options.max_iter) & ~xp.all(state.check.converged)
+        return (state.n_iter < options.max_iter) & ~xp.all(_settled(state.check, xp))
 
     def step(state: _Batch) -> _Batch:
-        # Unconverged columns first (a stable sort keeps the rest in order).
-        first = xp.argsort(xp.astype(state.check.converged, _index_dtype(xp)), stable=True)
+        # Unsettled columns first (a stable sort keeps the rest in order).
+        settled = xp.astype(_settled(state.check, xp), _index_dtype(xp))
+        first = xp.argsort(settled, stable=True)
         it = state.it.columns(first, xp)
         b = _take_columns(state.b, first, xp)
         lambd = _take_columns(state.lambd, first, xp) if per_column else None
         check = _Check(*(_take_columns(v, first, xp) for v in state.check))
-        active = xp.sum(xp.astype(~check.converged, _index_dtype(xp)))
+        active = k - xp.sum(settled)
         fits = xp.astype(active <= small, _index_dtype(xp))  # 1: run the small block
         count = xp.minimum(state.n_iter + options.check_every, options.max_iter) - state.n_iter
-        it, check = loops.switch(fits, blocks, (it, b, lambd, check, count))
+        n_iter = state.n_iter + count
+        it, check = loops.switch(fits, blocks, (it, b, lambd, check, count, n_iter))
         order = _take_columns(state.order, first, xp)
-        return _Batch(it, b, lambd, order, state.n_iter + count, check)
+        return _Batch(it, b, lambd, order, n_iter, check)
 
     order = xp.arange(k, dtype=_index_dtype(xp), device=_device(problem.b))
     n_iter = xp.zeros((), dtype=_index_dtype(xp), device=_device(problem.b))
@@ -590,8 +664,7 @@ def _solve_traced_batch(
     state = loops.while_loop(running, step, state)
     back = xp.argsort(state.order)
     check = _Check(*(_take_columns(v, back, xp) for v in state.check))
-    x = _take_columns(state.it.x, back, xp)
-    return LassoResult(x, state.n_iter, check.gap, check.converged, check.objective)
+    return _result(_take_columns(state.it.x, back, xp), check)
 
 
 def _join(head: Array, whole: Array, size: int, xp: ModuleType) -> Array:
@@ -607,6 +680,7 @@ def solve(
     loops: Loops | None,
     split_batches: bool,
     callback: Callable[[LassoResult], Any] | None,
+    monitor: Monitor | None,
     history: bool,
     materialize: Callable[..., tuple[Array, ...]],
 ) -> LassoResult:
@@ -615,6 +689,7 @@ def solve(
     ``loops``: the backend's loops when the arrays are traced, else None.
     ``split_batches``: whether a batch's columns may be computed apart (eager arrays of
     a backend where new shapes cost nothing to compile).
+    ``monitor(n_iter, check)``: called at each check point of a Python-loop driver.
     """
     if loops is not None:
         return _solve_traced(problem, x0, options, loops)
@@ -624,6 +699,7 @@ def solve(
         options,
         split_batches=split_batches,
         callback=callback,
+        monitor=monitor,
         history=history,
         materialize=materialize,
     )

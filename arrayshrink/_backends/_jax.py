@@ -16,7 +16,7 @@ import jax
 import jax.numpy as jnp
 
 from arrayshrink import _agnostic
-from arrayshrink._agnostic._solvers import LassoResult, Loops
+from arrayshrink._agnostic._solvers import Loops
 
 __all__ = [
     "fast_hardshrink",
@@ -97,19 +97,6 @@ def _fori_loop(count: Any, body: Callable[[Any], Any], state: Any) -> Any:
 
 
 solver_loops = Loops(jax.lax.while_loop, _fori_loop, jax.lax.switch)
-
-
-def _flatten_result(result: LassoResult) -> tuple[tuple[Any, ...], None]:
-    fields = (result.x, result.n_iter, result.gap, result.converged, result.objective)
-    return (*fields, result.history), None
-
-
-def _unflatten_result(_: None, children: tuple[Any, ...]) -> LassoResult:
-    return LassoResult(*children)
-
-
-# A LassoResult can be returned from a jitted function, or mapped over as a pytree.
-jax.tree_util.register_pytree_node(LassoResult, _flatten_result, _unflatten_result)
 
 
 # tanhshrink: the generic code itself, compiled once per shape and dtype, so that it runs
