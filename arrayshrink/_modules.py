@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import numbers
 from typing import Any
 
 from arrayshrink import _shrink
-from arrayshrink._lib import _compat
+from arrayshrink._lib import _validation
 
 __all__ = ["Hardshrink", "Softshrink", "Tanhshrink"]
 
@@ -14,25 +13,14 @@ Array = Any
 
 
 def _checked_lambd(cls_name: str, lambd: Any) -> float | Array:
-    """Reject a bad threshold when the object is built, not at its first call."""
-    xp = None if isinstance(lambd, numbers.Number) else _compat.namespace_for(lambd)
-    if xp is not None:
-        if not xp.isdtype(lambd.dtype, "real floating"):
-            raise TypeError(
-                f"{cls_name}(): an array lambd must have a real floating dtype; got {lambd.dtype}."
-            )
-        if _compat.is_concrete(lambd, xp) and not bool(xp.all(lambd >= 0)):
-            raise ValueError(f"{cls_name}(): lambd must be >= 0 everywhere; got {lambd!r}.")
-        return lambd
-    if isinstance(lambd, bool) or not isinstance(lambd, numbers.Real):
-        raise TypeError(
-            f"{cls_name}(): lambd must be a real number or an array; "
-            f"got {type(lambd).__name__} {lambd!r:.60}."
-        )
-    value = float(lambd)
-    # The dtype is not known yet: the upper bound is checked against it at each call.
-    if not 0.0 <= value < float("inf"):
-        raise ValueError(f"{cls_name}(): lambd must be a finite number >= 0; got {lambd!r}.")
+    """Reject a bad threshold when the object is built, not at its first call.
+
+    The dtype of the input is not known yet: any finite value >= 0 passes here, and
+    the bound of the input's dtype is checked at each call.
+    """
+    # A number comes back as a float; an array as given (it may be learnable), and its
+    # entries that cannot be read now (Dask, traced) are checked at each call.
+    value, _ = _validation.check_threshold(lambd, cls_name, xp=None, dtype=None)
     return value
 
 

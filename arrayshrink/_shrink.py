@@ -6,18 +6,36 @@ from types import ModuleType
 from typing import Any
 
 from arrayshrink import _agnostic, _backends
-from arrayshrink._lib import _validation
+from arrayshrink._lib import _compat, _validation
 
 __all__ = ["hardshrink", "softshrink", "tanhshrink"]
 
 Array = Any
 
+
+def _fast_kernels(name: str) -> tuple[dict[type, Any], Any]:
+    """The fast-kernel table of function ``name`` (see arrayshrink._backends), whose
+    learning step keeps torch's jagged nested tensors off the fast path: they have a
+    Python type of their own, and the general path rejects them with a clear error."""
+    table, learn = _backends.fast_kernels(name)
+
+    def learn_type(x: Array) -> Any:
+        kernel = learn(x)
+        # (A strided nested tensor is a plain Tensor, which torch's kernels decline.)
+        nested = getattr(x, "is_nested", False) is True and type(x).__name__ != "Tensor"
+        if kernel is not None and nested:
+            kernel = table[type(x)] = None
+        return kernel
+
+    return table, learn_type
+
+
 # Per array type, the kernel that handles the common case before any validation (see
 # arrayshrink._backends): a real input and a valid scalar threshold (for tanhshrink, an
 # input of a dtype the kernel computes exactly as the generic code does).
-_FAST_SOFTSHRINK, _learn_softshrink = _backends.fast_kernels("softshrink")
-_FAST_HARDSHRINK, _learn_hardshrink = _backends.fast_kernels("hardshrink")
-_FAST_TANHSHRINK, _learn_tanhshrink = _backends.fast_kernels("tanhshrink")
+_FAST_SOFTSHRINK, _learn_softshrink = _fast_kernels("softshrink")
+_FAST_HARDSHRINK, _learn_hardshrink = _fast_kernels("hardshrink")
+_FAST_TANHSHRINK, _learn_tanhshrink = _fast_kernels("tanhshrink")
 
 
 def _prepare(
@@ -38,16 +56,38 @@ def _flag_invalid(out: Array, invalid: Array | None, xp: ModuleType) -> Array:
     return xp.where(invalid, xp.full_like(out, xp.nan), out)
 
 
+def _from_numpy_scalar(x: Array) -> tuple[Array, bool]:
+    """A NumPy scalar as a 0-d array, and whether it was one (its result is one too)."""
+    if _compat.is_numpy_scalar(x):
+        import numpy as np
+
+        return np.asarray(x), True
+    return x, False
+
+
+def _as_given(out: Array, scalar: bool) -> Array:
+    """NumPy scalar in, NumPy scalar out; a 0-d array in, a 0-d array out (NumPy's
+    arithmetic on 0-d arrays returns scalars, which the promise does not allow)."""
+    if _compat.is_numpy_scalar(out):
+        if scalar:
+            return out
+        import numpy as np
+
+        return np.asarray(out)
+    return out[()] if scalar else out
+
+
 def _thresholding(
     name: str, x: Array, lambd: Array | float, xp: ModuleType | None, *, widen_half: bool
 ) -> Array:
     """Validation, then the native or the generic code."""
+    x, scalar = _from_numpy_scalar(x)
     xp, is_complex, threshold, invalid = _prepare(name, x, lambd, xp, widen_half=widen_half)
     native = None if is_complex else _backends.native(name, xp)
     out = None if native is None else native(x, threshold)
     if out is None:
         out = getattr(_agnostic, name)(x, threshold, xp=xp)
-    return _flag_invalid(out, invalid, xp)
+    return _as_given(_flag_invalid(out, invalid, xp), scalar)
 
 
 def softshrink(x: Array, /, lambd: float | Array = 0.5, *, xp: ModuleType | None = None) -> Array:
@@ -234,9 +274,10 @@ def tanhshrink(x: Array, /, *, xp: ModuleType | None = None) -> Array:
         fast = _learn_tanhshrink(x)
     if fast is not None and (out := fast(x)) is not None:
         return out
+    x, scalar = _from_numpy_scalar(x)
     if xp is None:
         xp = _validation.namespace_of(x, None, "tanhshrink")
     _validation.check_floating(x, xp, "tanhshrink")
     native = _backends.native("tanhshrink", xp)
     out = None if native is None else native(x)
-    return _agnostic.tanhshrink(x, xp=xp) if out is None else out
+    return _as_given(_agnostic.tanhshrink(x, xp=xp) if out is None else out, scalar)

@@ -8,9 +8,11 @@ from types import ModuleType
 
 import numpy as np
 import pytest
-from array_api_compat import is_array_api_strict_namespace, is_dask_namespace, is_jax_namespace
+from array_api_compat import is_array_api_strict_namespace, is_dask_namespace
+from array_api_extra.testing import assert_equal
 
 from arrayshrink import hardshrink, softshrink, tanhshrink
+from arrayshrink._lib._validation import check_threshold
 
 THRESHOLDED = [softshrink, hardshrink]
 
@@ -46,9 +48,17 @@ def test_complex_threshold_range_uses_the_real_dtype(xp: ModuleType) -> None:
 
 
 def test_negative_zero_is_accepted(xp: ModuleType) -> None:
-    x = xp.asarray([1.0, -2.0])
-    softshrink(x, -0.0)
-    hardshrink(x, -0.0)
+    """-0.0 is a valid threshold (as in torch), used as +0.0: nothing is shrunk and the
+    dead zone is the zeros alone."""
+    x_np = np.asarray([1.0, -2.0, 0.0, 1e-300, -np.inf, np.nan])
+    x = xp.asarray(x_np)
+    assert_equal(softshrink(x, -0.0), xp.asarray(x_np))
+    assert_equal(hardshrink(x, -0.0), xp.asarray(x_np))
+    assert_equal(softshrink(x, xp.asarray([-0.0])), xp.asarray(x_np))
+    value, invalid = check_threshold(-0.0, "softshrink", xp=xp, dtype=xp.float64)
+    assert invalid is None
+    assert value == 0.0
+    assert math.copysign(1.0, value) == 1.0
 
 
 @pytest.mark.parametrize("func", [softshrink, hardshrink, tanhshrink])
@@ -89,24 +99,23 @@ def test_mixed_libraries_rejected() -> None:
         hardshrink(torch.asarray([1.0]), np.asarray([0.5]))
 
 
-def test_array_threshold_with_negative_entries(xp: ModuleType) -> None:
-    if is_dask_namespace(xp) or is_jax_namespace(xp):
+@pytest.mark.parametrize(
+    ("bad", "found"),
+    [
+        ([0.5, -1.0, 0.1], r"1 invalid entry, e\.g\. -1\.0"),
+        ([0.5, math.nan, -2.0], r"2 invalid entries \(1 NaN\), e\.g\. -2\.0"),
+        ([math.nan, 0.5, math.nan], r"2 invalid entries, all NaN"),
+        ([math.nan], r"1 invalid entry, NaN"),
+        ([math.inf, -math.inf], r"2 invalid entries, e\.g\. inf"),
+    ],
+)
+def test_array_threshold_with_invalid_entries(xp: ModuleType, bad: list[float], found: str) -> None:
+    if is_dask_namespace(xp):
         pytest.skip("tested in test_lazy.py: values cannot raise lazily, they become NaN")
-    x = xp.asarray([1.0, 2.0, 3.0])
-    for bad, found in (
-        ([0.5, -1.0, 0.1], r"1 invalid entries, e\.g\. -1\.0"),
-        ([0.5, math.nan, -2.0], r"2 invalid entries \(NaN included\), e\.g\. -2\.0"),
-    ):
-        with pytest.raises(ValueError, match=rf"lambd must be in the range .*; got {found}"):
-            softshrink(x, xp.asarray(bad))
-        with pytest.raises(ValueError, match=r"lambd must be in the range"):
-            hardshrink(x, xp.asarray(bad))
-
-
-def test_array_threshold_eager_jax_raises() -> None:
-    jnp = pytest.importorskip("jax.numpy")
-    with pytest.raises(ValueError, match=r"lambd must be in the range .*1 invalid entries"):
-        softshrink(jnp.asarray([1.0, 2.0]), jnp.asarray([0.5, -1.0]))
+    x = xp.asarray([1.0, 2.0, 3.0][: len(bad)])
+    for func in THRESHOLDED:
+        with pytest.raises(ValueError, match=rf"lambd must be in the range .*; got {found}\.$"):
+            func(x, xp.asarray(bad))
 
 
 def test_array_threshold_bad_shape(xp: ModuleType) -> None:
@@ -122,7 +131,9 @@ def test_array_threshold_bad_shape(xp: ModuleType) -> None:
 def test_array_threshold_bad_dtype(xp: ModuleType) -> None:
     x = xp.zeros(3)
     with pytest.raises(
-        TypeError, match=r"an array lambd must have a real floating dtype; got .*int"
+        TypeError,
+        match=r"an array lambd must have a real floating dtype; got .*int64\. Convert it "
+        r"first, e\.g\. xp\.astype\(lambd, xp\.float64\)",
     ):
         softshrink(x, xp.ones(3, dtype=xp.int64))
     with pytest.raises(

@@ -58,12 +58,20 @@ def test_pickled_array_threshold() -> None:
 
 
 @pytest.mark.parametrize("cls", [Softshrink, Hardshrink])
-@pytest.mark.parametrize("bad", [-1.0, math.nan, math.inf])
+@pytest.mark.parametrize("bad", [-1.0, math.nan, math.inf, -math.inf, -1e-300])
 def test_bad_threshold_rejected_at_construction(cls: type, bad: float) -> None:
     with pytest.raises(
-        ValueError, match=rf"{cls.__name__}\(\): lambd must be a finite number >= 0; got {bad!r}"
+        ValueError, match=rf"{cls.__name__}\(\): lambd must be a finite number >= 0; got {bad!r}\.$"
     ):
         cls(bad)
+
+
+@pytest.mark.parametrize("cls", [Softshrink, Hardshrink])
+def test_huge_integer_threshold_is_a_value_error(cls: type) -> None:
+    with pytest.raises(
+        ValueError, match=r"lambd must be a finite number >= 0; got 1\.000000e\+400"
+    ):
+        cls(10**400)
 
 
 @pytest.mark.parametrize("cls", [Softshrink, Hardshrink])
@@ -75,13 +83,54 @@ def test_bad_threshold_type_rejected_at_construction(cls: type, bad: object) -> 
         cls(bad)
 
 
-def test_bad_array_threshold_rejected_at_construction(xp: ModuleType) -> None:
+@pytest.mark.parametrize(
+    ("values", "found"),
+    [
+        ([0.5, -1.0], r"1 invalid entry, e\.g\. -1\.0"),
+        ([math.inf], r"1 invalid entry, e\.g\. inf"),
+        ([math.nan, math.nan], r"2 invalid entries, all NaN"),
+    ],
+)
+def test_bad_array_threshold_rejected_at_construction(
+    xp: ModuleType, values: list[float], found: str
+) -> None:
     with pytest.raises(TypeError, match=r"an array lambd must have a real floating dtype"):
         Softshrink(xp.asarray([1, 2]))
     if is_dask_namespace(xp):
-        return  # values of a Dask array are not read; they are flagged at call time
-    with pytest.raises(ValueError, match=r"Softshrink\(\): lambd must be >= 0 everywhere"):
-        Softshrink(xp.asarray([0.5, -1.0]))
+        # The values of a Dask array are not read: they are flagged at call time.
+        shrink = Softshrink(xp.asarray(values))
+        assert np.all(np.isnan(to_numpy(shrink(xp.ones(len(values))))[np.asarray(values) != 0.5]))
+        return
+    with pytest.raises(
+        ValueError,
+        match=rf"Softshrink\(\): lambd must be finite and >= 0 everywhere; got {found}\.$",
+    ):
+        Softshrink(xp.asarray(values))
+
+
+def test_infinite_0d_array_threshold_rejected_at_construction() -> None:
+    """The construction check and the call check are the same validator: an infinite
+    0-d array is rejected here, as it would be at the first call."""
+    for cls in (Softshrink, Hardshrink):
+        with pytest.raises(ValueError, match=r"lambd must be finite and >= 0 everywhere"):
+            cls(np.asarray(np.inf))
+        with pytest.raises(ValueError, match=r"lambd must be finite and >= 0 everywhere"):
+            cls(np.asarray(np.inf, dtype=np.float32))
+
+
+def test_masked_array_threshold_rejected_at_construction() -> None:
+    masked = np.ma.masked_array([0.5, -1.0], mask=[False, True])
+    with pytest.raises(
+        TypeError, match=r"Softshrink\(\): lambd is a numpy\.ma masked array.*\.filled"
+    ):
+        Softshrink(masked)
+
+
+def test_numpy_scalar_threshold_kept_as_float() -> None:
+    shrink = Softshrink(np.float32(0.5))
+    assert type(shrink.lambd) is float
+    assert shrink.lambd == 0.5
+    assert Softshrink(np.float64(0.25)) == Softshrink(0.25)
 
 
 def test_threshold_is_read_only() -> None:

@@ -1,16 +1,22 @@
 """Dask: each function adds exactly one blockwise layer to the graph.
 
 The generic code would add one layer per elementwise operation (clip, then subtract);
-here each block is computed by the NumPy implementation in a single ``map_blocks``
-call, which keeps the chunks and computes nothing.
+here each block is computed by the NumPy implementation in a single ``map_blocks`` or
+``blockwise`` call, which keeps the chunks of ``x`` and computes nothing. An array
+threshold is matched to the chunks of ``x`` block by block, which also works where
+the chunk sizes are unknown (NaN, after boolean indexing) and the generic code's
+shape arithmetic cannot run.
 """
 
 from __future__ import annotations
 
 import functools
+import math
+from collections.abc import Callable
 from typing import Any
 
 import array_api_compat.numpy as np_xp
+import dask.array as da
 
 from arrayshrink import _agnostic
 from arrayshrink._backends import _numpy
@@ -18,12 +24,12 @@ from arrayshrink._backends import _numpy
 __all__ = ["hardshrink", "softshrink", "tanhshrink"]
 
 
-def _soft_block(block: Any, lambd: float) -> Any:
+def _soft_block(block: Any, lambd: Any) -> Any:
     out = _numpy.fast_softshrink(block, lambd)
     return _agnostic.softshrink(block, lambd, xp=np_xp) if out is None else out
 
 
-def _hard_block(block: Any, lambd: float) -> Any:
+def _hard_block(block: Any, lambd: Any) -> Any:
     out = _numpy.fast_hardshrink(block, lambd)
     return _agnostic.hardshrink(block, lambd, xp=np_xp) if out is None else out
 
@@ -36,18 +42,60 @@ def _numpy_backed(x: Any) -> bool:
     return type(getattr(x, "_meta", None)).__module__ == "numpy"
 
 
-def softshrink(x: Any, lambd: Any) -> Any:
-    """One-layer softshrink of a NumPy-backed Dask array with a scalar threshold."""
-    if not isinstance(lambd, float) or not _numpy_backed(x):
+def _threshold_chunks(x: Any, lambd: Any) -> tuple[tuple[float, ...], ...]:
+    """Chunks for ``lambd`` that match those of ``x`` along each dimension it is not
+    broadcast on (its own chunks where a size is unknown)."""
+    chunks = []
+    for i, size in enumerate(lambd.shape):
+        x_chunks = x.chunks[x.ndim - lambd.ndim + i]
+        if size == 1:
+            chunks.append((1,))
+        elif math.isnan(size) or any(math.isnan(c) for c in x_chunks) or size != sum(x_chunks):
+            chunks.append(lambd.chunks[i])
+        else:
+            chunks.append(x_chunks)
+    return tuple(chunks)
+
+
+def _with_array_threshold(block_func: Callable[..., Any], x: Any, lambd: Any) -> Any:
+    """One blockwise layer of ``block_func`` over matching blocks of ``x`` and ``lambd``."""
+    chunks = _threshold_chunks(x, lambd)
+    if chunks != lambd.chunks:
+        lambd = lambd.rechunk(chunks)
+    index = tuple(range(x.ndim))
+    return da.blockwise(
+        block_func,
+        index,
+        x,
+        index,
+        lambd,
+        index[x.ndim - lambd.ndim :],
+        dtype=x.dtype,
+        meta=x._meta,
+    )
+
+
+def _shrink(block_func: Callable[..., Any], x: Any, lambd: Any) -> Any:
+    if not _numpy_backed(x):
         return None
-    return x.map_blocks(functools.partial(_soft_block, lambd=lambd), dtype=x.dtype, meta=x._meta)
+    if isinstance(lambd, float):
+        func = functools.partial(block_func, lambd=lambd)
+        return x.map_blocks(func, dtype=x.dtype, meta=x._meta)
+    if isinstance(lambd, da.Array) and _numpy_backed(lambd):
+        return _with_array_threshold(block_func, x, lambd)
+    return None
+
+
+def softshrink(x: Any, lambd: Any) -> Any:
+    """One-layer softshrink of a NumPy-backed Dask array, with a scalar threshold or
+    a NumPy-backed Dask array of them."""
+    return _shrink(_soft_block, x, lambd)
 
 
 def hardshrink(x: Any, lambd: Any) -> Any:
-    """One-layer hardshrink of a NumPy-backed Dask array with a scalar threshold."""
-    if not isinstance(lambd, float) or not _numpy_backed(x):
-        return None
-    return x.map_blocks(functools.partial(_hard_block, lambd=lambd), dtype=x.dtype, meta=x._meta)
+    """One-layer hardshrink of a NumPy-backed Dask array, with a scalar threshold or
+    a NumPy-backed Dask array of them."""
+    return _shrink(_hard_block, x, lambd)
 
 
 def tanhshrink(x: Any) -> Any:

@@ -39,20 +39,27 @@ _TANHSHRINK_DTYPES = (torch.float32, torch.float64)
 
 def _eager_only(kernel: Callable[[Any, Any], Any]) -> Callable[[Any, Any], Any]:
     """The fast path to one of torch's kernels: taken for a valid scalar threshold in
-    eager mode. The checks are inlined and the dtype is left to torch (it raises
-    NotImplementedError for integer, boolean and complex tensors, which the general
-    path then handles): this runs on every call, where a microsecond is a tenth of a
-    1e4-element kernel."""
+    eager mode. The checks are inlined and the dtype and layout are left to torch (it
+    raises NotImplementedError for integer, boolean, complex and float8 tensors and
+    for COO and strided nested ones, RuntimeError for the compressed sparse layouts;
+    the general path then gives arrayshrink's own error): this runs on every call,
+    where a microsecond is a tenth of a 1e4-element kernel."""
 
     def fast(x: Any, lambd: Any) -> Any:
+        # The tracing check before the range check: under torch.compile a Python-float
+        # lambd may be symbolic, and comparing it here would guard on its value.
         if (
             type(lambd) in _NUMBERS
-            and 0.0 <= lambd <= _ALWAYS_VALID
             and not (_is_dynamo_compiling() or _flags._is_compiling_flag)
+            and 0.0 <= lambd <= _ALWAYS_VALID
         ):
             try:
                 return kernel(x, lambd)
             except NotImplementedError:
+                return None
+            except RuntimeError:
+                if x.layout is torch.strided:
+                    raise
                 return None
         return None
 

@@ -22,9 +22,15 @@ __all__ = [
     "array_namespace",
     "backend_name",
     "device",
+    "dtype_category",
+    "finfo",
     "is_array_api_obj",
+    "is_compiling",
     "is_concrete",
     "is_lazy_array",
+    "is_masked_array",
+    "is_numpy_scalar",
+    "is_symbolic_scalar",
     "namespace_for",
     "size",
 ]
@@ -63,12 +69,22 @@ def namespace_for(a: Any) -> ModuleType | None:
     return xp
 
 
+def is_compiling(xp: ModuleType | None) -> bool:
+    """Whether torch.compile (or another torch tracer) is tracing a call on ``xp``."""
+    if xp is None or backend_name(xp) != "torch":
+        return False
+    import torch
+
+    return bool(torch.compiler.is_compiling())
+
+
 def is_concrete(a: Any, xp: ModuleType) -> bool:
     """Whether the values of array ``a`` (of namespace ``xp``) can be read now, cheaply.
 
     False for Dask arrays (reading would compute the graph), JAX tracers (inside
-    ``jit``, ``vmap`` or ``grad``), and torch tensors inside ``torch.compile`` or a
-    ``torch.func`` transform (reading would break the graph or fail).
+    ``jit``, ``vmap`` or ``grad``), torch tensors inside ``torch.compile`` or a
+    ``torch.func`` transform (reading would break the graph or fail), and torch meta
+    tensors (which have no values).
     """
     backend = backend_name(xp)
     if backend == "jax":
@@ -78,7 +94,91 @@ def is_concrete(a: Any, xp: ModuleType) -> bool:
     if backend == "torch":
         import torch
 
-        if torch.compiler.is_compiling():
-            return False
+        if torch.compiler.is_compiling() or a.is_meta:
+            return False  # meta tensors have a shape and a dtype but no values
         return not torch._C._functorch.is_functorch_wrapped_tensor(a)
     return backend != "dask" and not is_lazy_array(a)
+
+
+def is_numpy_scalar(a: Any) -> bool:
+    """Whether ``a`` is a NumPy scalar (``np.float64(1.5)``), not a 0-d array."""
+    numpy = sys.modules.get("numpy")
+    return numpy is not None and isinstance(a, numpy.generic)
+
+
+def is_masked_array(a: Any) -> bool:
+    """Whether ``a`` is a :mod:`numpy.ma` masked array."""
+    numpy = sys.modules.get("numpy")
+    return numpy is not None and isinstance(a, numpy.ma.MaskedArray)
+
+
+def is_symbolic_scalar(a: Any) -> bool:
+    """Whether ``a`` is a torch ``SymFloat`` or ``SymInt`` seen outside Dynamo.
+
+    (Inside a Dynamo trace a symbolic float looks like a ``float``; the validation
+    tells the two apart by how comparisons behave, see ``_validation``.)
+    """
+    torch = sys.modules.get("torch")
+    return torch is not None and isinstance(a, torch.SymFloat | torch.SymInt)
+
+
+def _ml_dtypes_kind(dtype: Any) -> str | None:
+    """For an ``ml_dtypes`` dtype in a NumPy array: "real", "complex" or "integral"."""
+    kind = getattr(dtype, "type", None)
+    if getattr(kind, "__module__", None) != "ml_dtypes":
+        return None
+    name: str = kind.__name__  # type: ignore[union-attr]
+    if name.startswith(("float", "bfloat")):
+        return "real"
+    if name.startswith(("complex", "bcomplex")):
+        return "complex"
+    return "integral"
+
+
+def dtype_category(dtype: Any, xp: ModuleType) -> str:
+    """What a dtype is, for validation: one of "real floating", "complex floating",
+    "unsupported floating", "integral", "bool" or "other".
+
+    "unsupported floating" is a floating dtype arrayshrink cannot compute in: the 8-,
+    6- and 4-bit floats of torch and of ``ml_dtypes``, and complex numbers made of
+    16-bit halves (torch's ``complex32``). NumPy arrays of ``ml_dtypes.bfloat16``
+    (which ``numpy.isdtype`` does not know) are "real floating".
+    """
+    ml_kind = _ml_dtypes_kind(dtype)
+    if ml_kind is not None:
+        if ml_kind == "real":
+            return "real floating" if dtype.itemsize == 2 else "unsupported floating"
+        return "unsupported floating" if ml_kind == "complex" else "integral"
+    try:
+        if xp.isdtype(dtype, "real floating"):
+            # float8 and smaller (torch.float8_e4m3fn, ...) have no arithmetic to speak of.
+            return "real floating" if _itemsize(dtype, xp) >= 2 else "unsupported floating"
+        if xp.isdtype(dtype, "complex floating"):
+            wide_enough = _itemsize(dtype, xp, parts=2) >= 8
+            return "complex floating" if wide_enough else "unsupported floating"
+        if xp.isdtype(dtype, "integral"):
+            return "integral"
+        if xp.isdtype(dtype, "bool"):
+            return "bool"
+    except (TypeError, ValueError):  # a dtype the namespace does not classify
+        pass
+    return "other"
+
+
+def _itemsize(dtype: Any, xp: ModuleType, *, parts: int = 1) -> int:
+    """Bytes per element of a floating dtype made of ``parts`` real numbers."""
+    itemsize = getattr(dtype, "itemsize", None)  # NumPy, torch, JAX, CuPy dtype objects
+    if isinstance(itemsize, int):
+        return itemsize
+    # array-api-strict dtypes, and scalar types such as np.float32: finfo gives the
+    # bits of one real part.
+    return parts * int(xp.finfo(dtype).bits) // 8
+
+
+def finfo(dtype: Any, xp: ModuleType) -> Any:
+    """``xp.finfo(dtype)``, also for NumPy arrays of ``ml_dtypes.bfloat16``."""
+    if _ml_dtypes_kind(dtype) is not None:
+        import ml_dtypes
+
+        return ml_dtypes.finfo(dtype)  # type: ignore[no-untyped-call,unused-ignore]
+    return xp.finfo(dtype)

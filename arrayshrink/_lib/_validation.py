@@ -1,4 +1,9 @@
-"""Input validation for the public layer: every error message lives here."""
+"""Input validation for the public layer: every error message lives here.
+
+:func:`check_threshold` is the one validator of a threshold: softshrink, hardshrink,
+the classes (at construction, when the dtype of the input is not known yet) and the
+solvers all call it, so that a bad ``lambd`` gets the same error everywhere.
+"""
 
 from __future__ import annotations
 
@@ -13,14 +18,21 @@ from arrayshrink._lib import _compat
 
 __all__ = [
     "FloatFormat",
+    "broadcasts_to",
+    "check_array",
     "check_floating",
+    "check_threshold",
     "float_format",
+    "is_array",
     "namespace_of",
     "real_dtype",
     "threshold",
 ]
 
+Array = Any
+
 _SUPPORTED = "NumPy, CuPy, PyTorch, JAX, Dask or array-api-strict"
+_ROUNDING = (None, "dtype", "widen-half")
 
 
 _DISPLAY_NAMES = {
@@ -38,40 +50,93 @@ def _library(xp: ModuleType) -> str:
     return _DISPLAY_NAMES.get(name, name)
 
 
-def namespace_of(x: Any, lambd: Any, func: str) -> ModuleType:
-    """Infer the array namespace of ``x`` (and of ``lambd`` when it is an array)."""
+def is_array(a: Any) -> bool:
+    """Whether ``a`` is an array of a supported library (not a Python or NumPy number)."""
+    return not isinstance(a, numbers.Number) and _compat.namespace_for(a) is not None
+
+
+def _check_same_library(
+    a: Any, a_xp: ModuleType, xp: ModuleType, func: str, name: str, data_name: str
+) -> None:
+    if a_xp is not xp:
+        raise TypeError(
+            f"{func}(): {name} is a {_library(a_xp)} array but {data_name} is a "
+            f"{_library(xp)} array; pass both from the same array library."
+        )
+
+
+def namespace_of(x: Any, lambd: Any, func: str, *, name: str = "x") -> ModuleType:
+    """Infer the array namespace of ``x`` (and check that an array ``lambd`` has it).
+
+    ``x`` that is not an array of a supported library raises a TypeError naming
+    ``name``; :func:`check_floating` checks what kind of array it is.
+    """
     xp = _compat.namespace_for(x)
     if xp is None:
         raise TypeError(
-            f"{func}(): x must be an array from {_SUPPORTED}; got {type(x).__name__}. "
+            f"{func}(): {name} must be an array from {_SUPPORTED}; got {type(x).__name__}. "
             "Convert it first, e.g. with numpy.asarray(x, dtype=float)."
         )
-    if lambd is None or isinstance(lambd, numbers.Number):
-        return xp
-    lambd_xp = _compat.namespace_for(lambd)
-    if lambd_xp is not None and lambd_xp is not xp:
-        raise TypeError(
-            f"{func}(): lambd is a {_library(lambd_xp)} array but x is a {_library(xp)} "
-            "array; pass both from the same array library."
-        )
+    if lambd is not None and not isinstance(lambd, numbers.Number):
+        lambd_xp = _compat.namespace_for(lambd)
+        if lambd_xp is not None:
+            _check_same_library(lambd, lambd_xp, xp, func, "lambd", name)
     return xp
 
 
-def check_floating(x: Any, xp: ModuleType, func: str) -> bool:
-    """Reject non-floating inputs with a TypeError; return whether ``x`` is complex."""
-    if xp.isdtype(x.dtype, "complex floating"):
+def _masked_error(func: str, name: str) -> TypeError:
+    return TypeError(
+        f"{func}(): {name} is a numpy.ma masked array, whose mask arrayshrink would "
+        f"silently drop; call {name}.filled(value) first, with the value that masked "
+        "entries should take."
+    )
+
+
+def check_array(a: Array, xp: ModuleType, func: str, name: str) -> None:
+    """Reject array kinds that arrayshrink does not compute on, naming ``name``:
+    NumPy masked arrays, and torch tensors that are sparse or nested."""
+    if _compat.is_masked_array(a):
+        raise _masked_error(func, name)
+    if _compat.backend_name(xp) == "torch":
+        import torch
+
+        if a.is_nested:
+            raise TypeError(
+                f"{func}(): {name} is a nested tensor (layout {a.layout}); arrayshrink "
+                f"takes dense tensors. Apply it to {name}.values() or to each tensor of "
+                f"{name}.unbind()."
+            )
+        if a.layout != torch.strided:
+            raise TypeError(
+                f"{func}(): {name} has the sparse layout {a.layout}; arrayshrink takes "
+                f"dense (strided) tensors. Convert it first with {name}.to_dense()."
+            )
+
+
+def check_floating(x: Any, xp: ModuleType, func: str, *, name: str = "x") -> bool:
+    """Reject inputs that are not of a supported floating dtype (or not dense) with a
+    TypeError; return whether ``x`` is complex."""
+    check_array(x, xp, func, name)
+    category = _compat.dtype_category(x.dtype, xp)
+    if category == "complex floating":
         return True
-    if not xp.isdtype(x.dtype, "real floating"):
+    if category == "real floating":
+        return False
+    if category == "unsupported floating":
         raise TypeError(
-            f"{func}(): x must have a real or complex floating dtype; got {x.dtype}. "
-            "Convert it first, e.g. xp.astype(x, xp.float64)."
+            f"{func}(): {name} has the dtype {x.dtype}, which arrayshrink does not compute "
+            "in (floats of 8 bits or fewer, and complex numbers made of 16-bit halves). "
+            f"Convert it first, e.g. xp.astype({name}, xp.float32)."
         )
-    return False
+    raise TypeError(
+        f"{func}(): {name} must have a real or complex floating dtype; got {x.dtype}. "
+        f"Convert it first, e.g. xp.astype({name}, xp.float64)."
+    )
 
 
 def real_dtype(dtype: Any, xp: ModuleType) -> Any:
     """The real floating dtype of the same precision as ``dtype``."""
-    if xp.isdtype(dtype, "complex floating"):
+    if _compat.dtype_category(dtype, xp) == "complex floating":
         return xp.float32 if dtype == xp.complex64 else xp.float64
     return dtype
 
@@ -87,7 +152,7 @@ def _round(value: float, digits: int, min_exponent: int) -> float:
 
 @dataclass(frozen=True, slots=True)
 class FloatFormat:
-    """What torch needs to know about a dtype to bound and round a threshold."""
+    """What a threshold check needs to know about a real floating dtype."""
 
     name: str
     max: float
@@ -101,20 +166,31 @@ class FloatFormat:
             return _round(value, _FLOAT32_DIGITS, _FLOAT32_MIN_EXPONENT)
         return _round(value, self.digits, self.min_exponent)
 
+    def holds(self, value: float) -> bool:
+        """Whether the finite ``value`` is exactly representable in this dtype."""
+        size = abs(value)
+        return size <= self.max and _round(size, self.digits, self.min_exponent) == size
+
 
 _FLOAT32_DIGITS = 24
 _FLOAT32_MIN_EXPONENT = -125
 _FORMATS: dict[Any, FloatFormat] = {}
 
 
-def float_format(dtype: Any, xp: ModuleType) -> FloatFormat:
-    """The :class:`FloatFormat` of a real floating ``dtype`` (cached per dtype)."""
+def float_format(dtype: Any, xp: ModuleType, *, cached: bool = True) -> FloatFormat:
+    """The :class:`FloatFormat` of a real floating ``dtype`` (cached per dtype).
+
+    ``cached=False`` under torch.compile: Dynamo reads the floats of a cached object as
+    symbolic values (with ``dynamic=True``), where a format built in the trace from
+    ``finfo`` is made of constants.
+    """
     key = (xp.__name__, dtype)
-    try:
-        return _FORMATS[key]
-    except (KeyError, TypeError):
-        pass
-    info = xp.finfo(dtype)
+    if cached:
+        try:
+            return _FORMATS[key]
+        except (KeyError, TypeError):
+            pass
+    info = _compat.finfo(dtype, xp)
     fmt = FloatFormat(
         name=str(dtype).rsplit(".", 1)[-1],  # "torch.float16" -> "float16"
         max=float(info.max),
@@ -122,29 +198,269 @@ def float_format(dtype: Any, xp: ModuleType) -> FloatFormat:
         digits=2 - math.frexp(float(info.eps))[1],
         min_exponent=math.frexp(float(info.smallest_normal))[1],
     )
-    with contextlib.suppress(TypeError):  # an unhashable dtype object: skip the cache
-        _FORMATS[key] = fmt
+    if cached:
+        with contextlib.suppress(TypeError):  # an unhashable dtype object: skip the cache
+            _FORMATS[key] = fmt
     return fmt
 
 
-def _range_error(func: str, fmt: FloatFormat, found: str) -> ValueError:
+def _shown(value: Any) -> str:
+    """``value`` for an error message, short even for a 400-digit integer."""
+    if isinstance(value, numbers.Integral):
+        digits = str(abs(int(value)))
+        if len(digits) > 20:
+            sign = "-" if value < 0 else ""
+            return f"{sign}{digits[0]}.{digits[1:7]}e+{len(digits) - 1}"
+    text = repr(value)
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+def _range_error(
+    func: str, name: str, fmt: FloatFormat | None, found: str, *, array: bool = False
+) -> ValueError:
+    if fmt is None:
+        what = "finite and >= 0 everywhere" if array else "a finite number >= 0"
+        return ValueError(f"{func}(): {name} must be {what}; got {found}.")
     return ValueError(
-        f"{func}(): lambd must be in the range [0, {fmt.max:g}] for input dtype "
+        f"{func}(): {name} must be in the range [0, {fmt.max:g}] for input dtype "
         f"{fmt.name}; got {found}."
     )
 
 
-def _scalar_threshold(lambd: Any, fmt: FloatFormat, func: str, widen_half: bool) -> float:
-    if isinstance(lambd, bool) or not isinstance(lambd, numbers.Real):
+def _compute_dtype(dtype: Any, fmt: FloatFormat, round_to: str, xp: ModuleType) -> Any:
+    """The dtype a threshold is rounded to: ``dtype``, or float32 for a widened half."""
+    return xp.float32 if round_to == "widen-half" and fmt.half else dtype
+
+
+def _scalar_threshold(
+    lambd: Any,
+    func: str,
+    name: str,
+    data_name: str,
+    xp: ModuleType | None,
+    dtype: Any,
+    fmt: FloatFormat | None,
+    round_to: str | None,
+    device: Any,
+) -> tuple[float | Array, Array | None]:
+    # Inside a Dynamo trace a symbolic float (torch.compile's dynamic λ) is seen as a
+    # float too: the comparisons below tell the two apart, with no guard on its value.
+    value: Any = lambd
+    if type(lambd) is not float and not _compat.is_symbolic_scalar(lambd):
+        if isinstance(lambd, bool) or not isinstance(lambd, numbers.Real):
+            raise TypeError(
+                f"{func}(): {name} must be a real number or an array of the same library "
+                f"as {data_name}; got {type(lambd).__name__} {lambd!r:.60}."
+            )
+        try:
+            value = float(lambd)
+        except OverflowError:  # 10**400, Fraction(10**400): beyond every dtype
+            value = math.inf if lambd > 0 else -math.inf  # type: ignore[operator]
+    bound = math.inf if fmt is None else fmt.max
+    # `&`, not `and`: a Python bool for numbers, a symbolic bool for a symbolic float.
+    # Also False at NaN; `< inf` when no dtype bounds the value yet.
+    within: Any = (value >= 0.0) & ((value < bound) if fmt is None else (value <= bound))
+    if within is True:
+        if fmt is not None and round_to is not None:
+            value = fmt.round(value, widen_half=round_to == "widen-half")
+        return value + 0.0, None  # + 0.0 turns -0.0 into +0.0
+    if within is False:
+        raise _range_error(func, name, fmt, _shown(lambd))
+    return _symbolic_threshold(value, xp, dtype, fmt, round_to, device)
+
+
+def _symbolic_threshold(
+    value: Any,
+    xp: ModuleType | None,
+    dtype: Any,
+    fmt: FloatFormat | None,
+    round_to: str | None,
+    device: Any,
+) -> tuple[Array, Array | None]:
+    """A symbolic torch scalar (``torch.compile(..., dynamic=True)``): checked in the
+    graph, so that one graph serves every value; an invalid one flags the outputs.
+
+    The value becomes a 0-d float64 tensor (which holds any Python float exactly), and
+    is cast to the compute dtype in the graph: torch rounds it there as the Python
+    rounding would, with no guard on its value.
+    """
+    if xp is None:  # class construction: checked again at each call, on the data
+        return value, None
+    wide = xp.full((), value, dtype=xp.float64, device=device)
+    bound = float(xp.finfo(xp.float64).max) if fmt is None else fmt.max
+    invalid = ~((wide >= 0.0) & (wide <= bound))
+    if fmt is None or round_to is None:
+        return wide, invalid
+    return xp.astype(wide, _compute_dtype(dtype, fmt, round_to, xp)), invalid
+
+
+def _within(lambd: Array, xp: ModuleType, fmt: FloatFormat | None, *, cached: bool) -> Array:
+    """``0 <= lambd <= fmt.max`` (finite when ``fmt`` is None), False at NaN, compared
+    in a dtype that holds both the values of ``lambd`` and the bound exactly."""
+    own = float_format(lambd.dtype, xp, cached=cached)
+    if fmt is None or own.max <= fmt.max:
+        # Every finite value of lambd's dtype is within the bound: the check is
+        # "finite", written against lambd's own largest value (exact in its dtype).
+        return (lambd >= 0) & (lambd <= own.max)
+    if own.holds(fmt.max):
+        return (lambd >= 0) & (lambd <= fmt.max)
+    # The bound is not a value of lambd's dtype (65504 in bfloat16): compare in a dtype
+    # that holds both, float32 where it does (so JAX without x64 never needs float64).
+    narrow = own.digits <= _FLOAT32_DIGITS and fmt.digits <= _FLOAT32_DIGITS
+    wide = xp.astype(lambd, xp.float32 if narrow else xp.float64)
+    return (wide >= 0) & (wide <= fmt.max)
+
+
+def _count(mask: Array, xp: ModuleType) -> int:
+    return int(xp.count_nonzero(mask))
+
+
+def _describe_invalid(lambd: Array, valid: Array, xp: ModuleType) -> str:
+    """How many entries are invalid, how many of them NaN, and one that is not NaN."""
+    flat = xp.reshape(lambd, (-1,))
+    bad = ~xp.reshape(valid, (-1,))
+    nan = xp.isnan(flat)
+    n_bad, n_nan = _count(bad, xp), _count(nan, xp)
+    entries = f"{n_bad} invalid {'entry' if n_bad == 1 else 'entries'}"
+    if n_nan == n_bad:
+        return f"{entries}, {'NaN' if n_bad == 1 else 'all NaN'}"
+    example = float(flat[bad & ~nan][0])
+    nan_note = f" ({n_nan} NaN)" if n_nan else ""
+    return f"{entries}{nan_note}, e.g. {example!r}"
+
+
+def _array_threshold(
+    lambd: Array,
+    lambd_xp: ModuleType,
+    func: str,
+    name: str,
+    data_name: str,
+    xp: ModuleType | None,
+    dtype: Any,
+    fmt: FloatFormat | None,
+    round_to: str | None,
+) -> tuple[Array, Array | None]:
+    if xp is not None:
+        _check_same_library(lambd, lambd_xp, xp, func, name, data_name)
+    xp = lambd_xp
+    check_array(lambd, xp, func, name)
+    category = _compat.dtype_category(lambd.dtype, xp)
+    if category != "real floating":
         raise TypeError(
-            f"{func}(): lambd must be a real number or an array of the same library as x; "
-            f"got {type(lambd).__name__} {lambd!r:.60}."
+            f"{func}(): an array {name} must have a real floating dtype; got {lambd.dtype}. "
+            f"Convert it first, e.g. xp.astype({name}, xp.float64)."
         )
-    value = float(lambd)
-    # `not (0 <= value <= max)` also rejects NaN.
-    if not 0.0 <= value <= fmt.max:
-        raise _range_error(func, fmt, repr(lambd))
-    return fmt.round(value, widen_half=widen_half) + 0.0  # + 0.0 turns -0.0 into +0.0
+    valid = _within(lambd, xp, fmt, cached=not _compat.is_compiling(xp))
+    invalid = None
+    if _compat.is_concrete(lambd, xp):
+        if not bool(xp.all(valid)):
+            found = _describe_invalid(lambd, valid, xp)
+            raise _range_error(func, name, fmt, found, array=True)
+    else:
+        # Values cannot be read under jit, torch.compile, on Dask or on the meta
+        # device: rather than failing silently, invalid entries turn the matching
+        # outputs into NaN.
+        invalid = ~valid
+    if fmt is not None and round_to is not None:
+        target = _compute_dtype(dtype, fmt, round_to, xp)
+        if lambd.dtype != target:
+            lambd = xp.astype(lambd, target)
+    return lambd, invalid
+
+
+def check_threshold(
+    lambd: Any,
+    func: str,
+    *,
+    xp: ModuleType | None,
+    dtype: Any | None,
+    name: str = "lambd",
+    round_to: str | None = None,
+    data_name: str = "x",
+    device: Any = None,
+) -> tuple[float | Array, Array | None]:
+    """Check a threshold ``lambd`` and round it for the computation.
+
+    Parameters
+    ----------
+    lambd : real number or array
+        A Python or NumPy real number (not a bool), or an array of a real floating
+        dtype. A symbolic torch scalar (``torch.compile(..., dynamic=True)``) is
+        accepted too.
+    func : str
+        The public function or class, for messages: ``"softshrink"``, ``"fista"``...
+    xp : namespace or None
+        The namespace of the data the threshold applies to; an array ``lambd`` must be
+        of this library. None when unknown (class construction): any library then.
+    dtype : dtype or None
+        The real floating dtype of the data (of namespace ``xp``), whose largest value
+        bounds ``lambd``. None: any finite value >= 0 is valid.
+    name, data_name : str
+        The names of the threshold and of the data in messages ("lambd", "x").
+    round_to : {None, "dtype", "widen-half"}
+        None: no rounding (an array is returned as it is). "dtype": a number is
+        rounded to ``dtype`` (as torch's hardshrink does), an array cast to it.
+        "widen-half": the same, except that for a 16-bit ``dtype`` the target is
+        float32 (softshrink computes halves in float32). Ignored when ``dtype`` is None.
+    device : device, optional
+        Where the 0-d tensor of a symbolic torch scalar is created.
+
+    Returns
+    -------
+    threshold : float or array
+        A Python float (-0.0 returned as +0.0), or the array, cast as ``round_to``
+        says. For a symbolic torch scalar, a 0-d tensor (float64 when not rounded).
+    invalid : array or None
+        None when every value was checked now. For an array whose values cannot be
+        read now (Dask, JAX tracers, torch under ``torch.compile`` or ``torch.func``,
+        torch meta tensors) and for a symbolic torch scalar: a boolean array, True
+        where ``lambd`` is invalid, which the caller turns into NaN outputs.
+
+    Raises
+    ------
+    TypeError
+        ``lambd`` is a bool, not a real number or an array, an array of another
+        library than ``xp`` (naming both), of a non-floating dtype, a masked array,
+        or a sparse or nested torch tensor.
+    ValueError
+        ``lambd`` (or a readable entry of it) is NaN, negative, infinite or above the
+        largest value of ``dtype``; the message names ``name``, the value (for an
+        array, how many entries are invalid and how many of them are NaN), the range
+        and the dtype.
+    """
+    if round_to not in _ROUNDING:
+        raise ValueError(f"round_to must be one of {_ROUNDING}; got {round_to!r}")
+    if dtype is not None and xp is None:
+        raise ValueError("check_threshold(): a dtype needs its namespace xp")
+    # Under torch.compile the format is built in the trace: see float_format.
+    cached = not _compat.is_compiling(xp)
+    fmt = None if dtype is None else float_format(dtype, xp, cached=cached)  # type: ignore[arg-type]
+    if not isinstance(lambd, numbers.Number):
+        lambd_xp = _compat.namespace_for(lambd)
+        if lambd_xp is not None:
+            return _array_threshold(
+                lambd, lambd_xp, func, name, data_name, xp, dtype, fmt, round_to
+            )
+    return _scalar_threshold(lambd, func, name, data_name, xp, dtype, fmt, round_to, device)
+
+
+def _unknown(size: Any) -> bool:
+    """A dimension whose size is not known yet: None (array API) or NaN (Dask)."""
+    return size is None or (isinstance(size, float) and math.isnan(size))
+
+
+def broadcasts_to(shape: tuple[Any, ...], target: tuple[Any, ...]) -> bool:
+    """Whether an array of ``shape`` broadcasts to ``target`` without changing it.
+
+    Dimensions of unknown size (Dask's NaN after boolean indexing, the standard's
+    None) are taken to match; a mismatch there surfaces when the data is computed.
+    """
+    if len(shape) > len(target):
+        return False
+    return all(
+        m == 1 or m == n or _unknown(m) or _unknown(n)
+        for m, n in zip(shape, target[len(target) - len(shape) :], strict=True)
+    )
 
 
 def _broadcast_shape(a: tuple[int, ...], b: tuple[int, ...]) -> tuple[int, ...] | None:
@@ -159,40 +475,6 @@ def _broadcast_shape(a: tuple[int, ...], b: tuple[int, ...]) -> tuple[int, ...] 
     return tuple(reversed(shape))
 
 
-def _array_threshold(
-    lambd: Any, x: Any, dtype: Any, fmt: FloatFormat, xp: ModuleType, func: str, widen_half: bool
-) -> tuple[Any, Any | None]:
-    if not xp.isdtype(lambd.dtype, "real floating"):
-        raise TypeError(
-            f"{func}(): an array lambd must have a real floating dtype; got {lambd.dtype}."
-        )
-    if _broadcast_shape(tuple(lambd.shape), tuple(x.shape)) != tuple(x.shape):
-        raise ValueError(
-            f"{func}(): lambd of shape {tuple(lambd.shape)} does not broadcast to the "
-            f"shape {tuple(x.shape)} of x; one threshold per element, per row or per "
-            "column is allowed, but the output always has the shape of x."
-        )
-    valid = (lambd >= 0) & (lambd <= fmt.max)  # False at NaN
-    if _compat.is_concrete(lambd, xp):
-        if not bool(xp.all(valid)):
-            bad = lambd[~valid]
-            nan = " (NaN included)" if bool(xp.any(xp.isnan(bad))) else ""
-            found = (
-                f"{int(_compat.size(bad))} invalid entries{nan}, "
-                f"e.g. {float(xp.min(xp.where(xp.isnan(bad), xp.inf, bad)))}"
-            )
-            raise _range_error(func, fmt, found)
-        invalid = None
-    else:
-        # Values cannot be read under jit, torch.compile or on Dask: rather than
-        # failing silently, invalid entries turn the matching outputs into NaN.
-        invalid = ~valid
-    compute_dtype = xp.float32 if widen_half and fmt.half else dtype
-    if lambd.dtype != compute_dtype:
-        lambd = xp.astype(lambd, compute_dtype)
-    return lambd, invalid
-
-
 def threshold(
     lambd: Any, x: Any, xp: ModuleType, func: str, *, widen_half: bool
 ) -> tuple[Any, Any | None]:
@@ -200,14 +482,23 @@ def threshold(
 
     torch bounds the threshold by the largest value of the dtype of ``x``, and rounds
     it to the dtype its kernel computes in: the real dtype of ``x``, except that
-    softshrink (``widen_half=True``) computes float16 and bfloat16 in float32.
+    softshrink (``widen_half=True``) computes float16 and bfloat16 in float32. An
+    array threshold must also broadcast to the shape of ``x``.
 
-    Returns the rounded threshold, a Python float or an array of that dtype; and for
-    arrays whose values cannot be inspected now, a boolean mask of the entries that
-    break ``0 <= lambd <= finfo(dtype).max`` (else None).
+    Returns what :func:`check_threshold` returns.
     """
-    dtype = real_dtype(x.dtype, xp)
-    fmt = float_format(dtype, xp)
-    if not isinstance(lambd, numbers.Number) and _compat.namespace_for(lambd) is not None:
-        return _array_threshold(lambd, x, dtype, fmt, xp, func, widen_half)
-    return _scalar_threshold(lambd, fmt, func, widen_half), None
+    if is_array(lambd) and not broadcasts_to(tuple(lambd.shape), tuple(x.shape)):
+        raise ValueError(
+            f"{func}(): lambd of shape {tuple(lambd.shape)} does not broadcast to the "
+            f"shape {tuple(x.shape)} of x; one threshold per element, per row or per "
+            "column is allowed, but the output always has the shape of x."
+        )
+    return check_threshold(
+        lambd,
+        func,
+        xp=xp,
+        dtype=real_dtype(x.dtype, xp),
+        round_to="widen-half" if widen_half else "dtype",
+        # Only a symbolic torch scalar needs it (a JAX tracer has no device to ask).
+        device=x.device if _compat.backend_name(xp) == "torch" else None,
+    )
