@@ -18,10 +18,10 @@ def _checked_lambd(cls_name: str, lambd: Any) -> float | Array:
     The dtype of the input is not known yet: any finite value >= 0 passes here, and
     the bound of the input's dtype is checked at each call.
     """
-    # A number comes back as a float; an array as given (it may be learnable), and its
-    # entries that cannot be read now (Dask, traced) are checked at each call.
     value, _ = _validation.check_threshold(lambd, cls_name, xp=None, dtype=None)
-    return value
+    # A number is kept as a float; an array as given (it may be learnable), its
+    # entries that cannot be read now (Dask, traced) checked at each call.
+    return lambd if _validation.is_array(lambd) else value
 
 
 class _Thresholding:

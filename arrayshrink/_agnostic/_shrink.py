@@ -64,7 +64,12 @@ def _complex_from_parts(re: Array, im: Array, dtype: Any, *, xp: ModuleType) -> 
 def hardshrink(x: Array, lambd: Array | float, *, xp: ModuleType) -> Array:
     """Generic hard-thresholding; see :func:`arrayshrink.hardshrink`."""
     # abs(NaN) <= lambd is False, so NaN is kept; the sign of zero is kept too.
-    return xp.where(xp.abs(x) <= lambd, xp.zeros_like(x), x)
+    magnitude = xp.abs(x)
+    if _is_half(x, xp):
+        # lambd is rounded to the dtype of x, so comparing in float32 answers the same;
+        # and the comparisons of NumPy's bfloat16 (ml_dtypes) warn at NaN.
+        magnitude = xp.astype(magnitude, xp.float32)
+    return xp.where(magnitude <= lambd, xp.zeros_like(x), x)
 
 
 def tanhshrink(x: Array, *, xp: ModuleType) -> Array:

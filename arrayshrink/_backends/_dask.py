@@ -2,16 +2,15 @@
 
 The generic code would add one layer per elementwise operation (clip, then subtract);
 here each block is computed by the NumPy implementation in a single ``map_blocks`` or
-``blockwise`` call, which keeps the chunks of ``x`` and computes nothing. An array
-threshold is matched to the chunks of ``x`` block by block, which also works where
-the chunk sizes are unknown (NaN, after boolean indexing) and the generic code's
-shape arithmetic cannot run.
+``blockwise`` call, which computes nothing (and keeps the chunks of ``x`` where an
+array threshold is chunked as ``x`` is). An array threshold is matched to ``x`` block
+by block, which also works where the chunk sizes are unknown (NaN, after boolean
+indexing) and the generic code's shape arithmetic cannot run.
 """
 
 from __future__ import annotations
 
 import functools
-import math
 from collections.abc import Callable
 from typing import Any
 
@@ -42,26 +41,9 @@ def _numpy_backed(x: Any) -> bool:
     return type(getattr(x, "_meta", None)).__module__ == "numpy"
 
 
-def _threshold_chunks(x: Any, lambd: Any) -> tuple[tuple[float, ...], ...]:
-    """Chunks for ``lambd`` that match those of ``x`` along each dimension it is not
-    broadcast on (its own chunks where a size is unknown)."""
-    chunks = []
-    for i, size in enumerate(lambd.shape):
-        x_chunks = x.chunks[x.ndim - lambd.ndim + i]
-        if size == 1:
-            chunks.append((1,))
-        elif math.isnan(size) or any(math.isnan(c) for c in x_chunks) or size != sum(x_chunks):
-            chunks.append(lambd.chunks[i])
-        else:
-            chunks.append(x_chunks)
-    return tuple(chunks)
-
-
 def _with_array_threshold(block_func: Callable[..., Any], x: Any, lambd: Any) -> Any:
-    """One blockwise layer of ``block_func`` over matching blocks of ``x`` and ``lambd``."""
-    chunks = _threshold_chunks(x, lambd)
-    if chunks != lambd.chunks:
-        lambd = lambd.rechunk(chunks)
+    """One blockwise layer of ``block_func`` over matching blocks of ``x`` and ``lambd``
+    (broadcast along the leading and the size-1 dimensions of ``lambd``)."""
     index = tuple(range(x.ndim))
     return da.blockwise(
         block_func,

@@ -74,7 +74,17 @@ fast_hardshrink = _eager_only(F.hardshrink)
 
 def fast_tanhshrink(x: Any) -> Any:
     """x - tanh(x) for a float32 or float64 tensor (in eager mode and under tracing
-    alike: no kernel of torch's is involved), else None."""
+    alike: no kernel of torch's is involved), else None.
+
+    The layout is left to torch, as in the other two fast paths: a COO sparse or a
+    strided nested tensor is computed by torch's own elementwise operations (correctly:
+    tanhshrink(0) is 0), where checking the layout would cost 2% of a small call; the
+    layouts they reject (RuntimeError) go to the general path, which names them."""
     if x.dtype in _TANHSHRINK_DTYPES:
-        return x - x.tanh()
+        try:
+            return x - x.tanh()
+        except RuntimeError:
+            if x.layout is torch.strided:
+                raise
+            return None
     return None

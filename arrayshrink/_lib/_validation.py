@@ -41,6 +41,7 @@ _DISPLAY_NAMES = {
     "jax": "JAX",
     "dask": "Dask",
     "cupy": "CuPy",
+    "array_api_strict": "array-api-strict",
 }
 
 
@@ -101,10 +102,10 @@ def check_array(a: Array, xp: ModuleType, func: str, name: str) -> None:
         import torch
 
         if a.is_nested:
+            values = f"{name}.values() or to " if a.layout == torch.jagged else ""
             raise TypeError(
                 f"{func}(): {name} is a nested tensor (layout {a.layout}); arrayshrink "
-                f"takes dense tensors. Apply it to {name}.values() or to each tensor of "
-                f"{name}.unbind()."
+                f"takes dense tensors. Apply it to {values}each tensor of {name}.unbind()."
             )
         if a.layout != torch.strided:
             raise TypeError(
@@ -123,14 +124,18 @@ def check_floating(x: Any, xp: ModuleType, func: str, *, name: str = "x") -> boo
     if category == "real floating":
         return False
     if category == "unsupported floating":
-        raise TypeError(
-            f"{func}(): {name} has the dtype {x.dtype}, which arrayshrink does not compute "
-            "in (floats of 8 bits or fewer, and complex numbers made of 16-bit halves). "
-            f"Convert it first, e.g. xp.astype({name}, xp.float32)."
-        )
+        raise _unsupported_dtype(func, name, x.dtype)
     raise TypeError(
         f"{func}(): {name} must have a real or complex floating dtype; got {x.dtype}. "
         f"Convert it first, e.g. xp.astype({name}, xp.float64)."
+    )
+
+
+def _unsupported_dtype(func: str, name: str, dtype: Any) -> TypeError:
+    return TypeError(
+        f"{func}(): {name} has the dtype {dtype}, which arrayshrink does not compute in "
+        "(floats of 8 bits or fewer, and complex numbers made of 16-bit halves). "
+        f"Convert it first, e.g. xp.astype({name}, xp.float32)."
     )
 
 
@@ -165,11 +170,6 @@ class FloatFormat:
         if widen_half and self.half:
             return _round(value, _FLOAT32_DIGITS, _FLOAT32_MIN_EXPONENT)
         return _round(value, self.digits, self.min_exponent)
-
-    def holds(self, value: float) -> bool:
-        """Whether the finite ``value`` is exactly representable in this dtype."""
-        size = abs(value)
-        return size <= self.max and _round(size, self.digits, self.min_exponent) == size
 
 
 _FLOAT32_DIGITS = 24
@@ -289,6 +289,7 @@ def _symbolic_threshold(
     wide = xp.full((), value, dtype=xp.float64, device=device)
     bound = float(xp.finfo(xp.float64).max) if fmt is None else fmt.max
     invalid = ~((wide >= 0.0) & (wide <= bound))
+    wide = xp.where(invalid, xp.zeros_like(wide), wide)  # as for arrays: see there
     if fmt is None or round_to is None:
         return wide, invalid
     return xp.astype(wide, _compute_dtype(dtype, fmt, round_to, xp)), invalid
@@ -298,17 +299,18 @@ def _within(lambd: Array, xp: ModuleType, fmt: FloatFormat | None, *, cached: bo
     """``0 <= lambd <= fmt.max`` (finite when ``fmt`` is None), False at NaN, compared
     in a dtype that holds both the values of ``lambd`` and the bound exactly."""
     own = float_format(lambd.dtype, xp, cached=cached)
+    if own.half:
+        # float32 holds every 16-bit value and both 16-bit bounds exactly. (It also
+        # spares NumPy's bfloat16 of ml_dtypes, whose comparisons raise the invalid
+        # flag at NaN: a RuntimeWarning.)
+        lambd = xp.astype(lambd, xp.float32)
+        own = float_format(xp.float32, xp, cached=cached)
     if fmt is None or own.max <= fmt.max:
         # Every finite value of lambd's dtype is within the bound: the check is
         # "finite", written against lambd's own largest value (exact in its dtype).
         return (lambd >= 0) & (lambd <= own.max)
-    if own.holds(fmt.max):
-        return (lambd >= 0) & (lambd <= fmt.max)
-    # The bound is not a value of lambd's dtype (65504 in bfloat16): compare in a dtype
-    # that holds both, float32 where it does (so JAX without x64 never needs float64).
-    narrow = own.digits <= _FLOAT32_DIGITS and fmt.digits <= _FLOAT32_DIGITS
-    wide = xp.astype(lambd, xp.float32 if narrow else xp.float64)
-    return (wide >= 0) & (wide <= fmt.max)
+    # float64 or float32 against a smaller bound, which they hold exactly.
+    return (lambd >= 0) & (lambd <= fmt.max)
 
 
 def _count(mask: Array, xp: ModuleType) -> int:
@@ -345,6 +347,8 @@ def _array_threshold(
     xp = lambd_xp
     check_array(lambd, xp, func, name)
     category = _compat.dtype_category(lambd.dtype, xp)
+    if category == "unsupported floating":
+        raise _unsupported_dtype(func, name, lambd.dtype)
     if category != "real floating":
         raise TypeError(
             f"{func}(): an array {name} must have a real floating dtype; got {lambd.dtype}. "
@@ -359,8 +363,10 @@ def _array_threshold(
     else:
         # Values cannot be read under jit, torch.compile, on Dask or on the meta
         # device: rather than failing silently, invalid entries turn the matching
-        # outputs into NaN.
+        # outputs into NaN. They are replaced by 0 here, so that they are never cast
+        # or computed with (1e300 cast to float32 and inf - inf warn on NumPy blocks).
         invalid = ~valid
+        lambd = xp.where(invalid, xp.zeros_like(lambd), lambd)
     if fmt is not None and round_to is not None:
         target = _compute_dtype(dtype, fmt, round_to, xp)
         if lambd.dtype != target:
@@ -414,7 +420,8 @@ def check_threshold(
         None when every value was checked now. For an array whose values cannot be
         read now (Dask, JAX tracers, torch under ``torch.compile`` or ``torch.func``,
         torch meta tensors) and for a symbolic torch scalar: a boolean array, True
-        where ``lambd`` is invalid, which the caller turns into NaN outputs.
+        where ``lambd`` is invalid, which the caller turns into NaN outputs. The
+        returned threshold is 0 at those entries (never inf or NaN to compute with).
 
     Raises
     ------
