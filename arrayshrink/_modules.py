@@ -68,9 +68,17 @@ class Softshrink(_Thresholding):
     Parameters
     ----------
     lambd : float or array, default: 0.5
-        The threshold, checked when the object is built: a negative, NaN or infinite
-        value raises :class:`ValueError` here, not at the first call. Whether it fits
-        the dtype of the input is checked at each call.
+        The threshold, checked when the object is built by the same validator as
+        :func:`~arrayshrink.softshrink`: a negative, NaN or infinite value (or array
+        entry, a 0-d array included) raises :class:`ValueError` here, not at the first
+        call; a bool, a string, an integer or masked array raises :class:`TypeError`.
+        Whether it fits the dtype of the input is checked at each call, as are the
+        entries of an array that cannot be read now (Dask, traced).
+
+    Raises
+    ------
+    TypeError, ValueError
+        As described for `lambd`; the message names the class.
 
     Examples
     --------
@@ -93,7 +101,12 @@ class Hardshrink(_Thresholding):
     Parameters
     ----------
     lambd : float or array, default: 0.5
-        The threshold, checked when the object is built.
+        The threshold, checked when the object is built, as for :class:`Softshrink`.
+
+    Raises
+    ------
+    TypeError, ValueError
+        As for :class:`Softshrink`.
 
     Examples
     --------

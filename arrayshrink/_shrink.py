@@ -21,9 +21,9 @@ def _fast_kernels(name: str) -> tuple[dict[type, Any], Any]:
 
     def learn_type(x: Array) -> Any:
         kernel = learn(x)
-        # (A strided nested tensor is a plain Tensor, which torch's kernels decline.)
-        nested = getattr(x, "is_nested", False) is True and type(x).__name__ != "Tensor"
-        if kernel is not None and nested:
+        # By type alone (a strided nested tensor is a plain Tensor, which torch's own
+        # kernels decline, so the general path sees it too).
+        if kernel is not None and type(x).__name__ == "NestedTensor":
             kernel = table[type(x)] = None
         return kernel
 
@@ -106,29 +106,39 @@ def softshrink(x: Array, /, lambd: float | Array = 0.5, *, xp: ModuleType | None
     ----------
     x : array
         Input of a real or complex floating dtype, from NumPy, CuPy, PyTorch, JAX,
-        Dask or array-api-strict. It is never modified.
+        Dask or array-api-strict (NumPy arrays of ``ml_dtypes.bfloat16`` included),
+        or a NumPy scalar. It is never modified.
     lambd : float or array, default: 0.5
-        The threshold :math:`\lambda \ge 0`. A Python real number, or an array of the
-        same library as `x` whose shape broadcasts to the shape of `x` (one threshold
-        per element, row or column, as in weighted L1). It is rounded as torch rounds
-        it: to the dtype of `x` (its real dtype for complex `x`), or to float32 for
-        float16 and bfloat16 `x`, which are computed in float32.
+        The threshold :math:`\lambda \ge 0`. A Python or NumPy real number, or an
+        array of a real floating dtype and of the same library as `x` whose shape
+        broadcasts to the shape of `x` (one threshold per element, row or column, as
+        in weighted L1). It is rounded as torch rounds it: to the dtype of `x` (its
+        real dtype for complex `x`), or to float32 for float16 and bfloat16 `x`, which
+        are computed in float32.
     xp : array namespace, optional
         The namespace of `x`; inferred when omitted.
 
     Returns
     -------
-    array
-        An array of the same library, dtype, device and shape as `x`.
+    array or NumPy scalar
+        An array of the same library, dtype, device and shape as `x`; a NumPy scalar
+        of the same dtype for a NumPy scalar `x`.
 
     Raises
     ------
     TypeError
-        If `x` is not an array, has an integer or boolean dtype, if `lambd` is not a
-        real number or array, or if `x` and `lambd` come from different libraries.
+        If `x` is not an array, has an integer or boolean dtype, or a floating dtype
+        of 8 bits or fewer (torch's and ml_dtypes' float8, torch's complex32); if `x`
+        or `lambd` is a :mod:`numpy.ma` masked array (call ``.filled(value)`` first),
+        or a sparse or nested torch tensor; if `lambd` is a bool, not a real number or
+        array, an array of a non-floating dtype, or an array of another library than
+        `x` (the message names both).
     ValueError
-        If `lambd` is NaN, negative, or above the largest finite value of the dtype of
-        `x`, also for an empty `x`; or if an array `lambd` does not broadcast to `x`.
+        If `lambd` is NaN, negative, infinite or above the largest finite value of the
+        dtype of `x` (also for an empty `x`, and for a huge integer such as
+        ``10**400``); for an array `lambd`, if any entry is, the message counting the
+        invalid entries and the NaN among them. Also if an array `lambd` does not
+        broadcast to `x`.
 
     See Also
     --------
@@ -143,9 +153,24 @@ def softshrink(x: Array, /, lambd: float | Array = 0.5, *, xp: ModuleType | None
     - Complex input (which torch rejects) shrinks the modulus and keeps the phase,
       :math:`z \max(0, 1 - \lambda/|z|)`; values on the real and imaginary axes are
       exactly those of the real function.
-    - For an array `lambd` whose values cannot be read without computing (Dask, or
-      inside ``jax.jit``, ``torch.compile`` or a ``torch.func`` transform), invalid
-      entries cannot raise; the matching outputs are NaN instead.
+    - An array `lambd` is checked against the bound in a dtype that holds it: a
+      float32 `lambd` holding inf is invalid for float64 `x` (float64's largest
+      value is inf in float32).
+    - For an array `lambd` whose values cannot be read without computing (Dask,
+      torch meta tensors, or inside ``jax.jit``, ``torch.compile`` or a
+      ``torch.func`` transform), invalid entries cannot raise; the matching outputs
+      are NaN instead. Dask arrays of unknown chunk sizes (after boolean indexing)
+      are handled lazily too.
+    - Under ``torch.compile``: a Python-float `lambd` is not specialised (with
+      ``dynamic=True``, or from the second value on by default), so one graph serves
+      every value, as for ``F.softshrink``; it is then cast to the compute dtype in
+      the graph rather than rounded in Python. A constant (specialised) `lambd` that
+      is invalid raises at trace time: the ``ValueError`` above without
+      ``fullgraph``; with ``fullgraph=True`` Dynamo wraps it and raises
+      ``torch._dynamo.exc.Unsupported`` ("Observed exception", a ``RuntimeError``)
+      whose ``__cause__`` carries the ``ValueError``'s message. Dynamo always
+      specialises NaN and infinities. A symbolic `lambd` that is invalid gives NaN
+      outputs, the rule for values that cannot be read.
 
     Examples
     --------
@@ -181,18 +206,20 @@ def hardshrink(x: Array, /, lambd: float | Array = 0.5, *, xp: ModuleType | None
     Parameters
     ----------
     x : array
-        Input of a real or complex floating dtype. It is never modified.
+        Input of a real or complex floating dtype, or a NumPy scalar, as for
+        :func:`softshrink`. It is never modified.
     lambd : float or array, default: 0.5
-        The threshold :math:`\lambda \ge 0`, a Python real number or an array that
-        broadcasts to `x`, rounded to the (real) dtype of `x` as torch does, also for
-        float16 and bfloat16.
+        The threshold :math:`\lambda \ge 0`, a Python or NumPy real number or an
+        array that broadcasts to `x`, rounded to the (real) dtype of `x` as torch
+        does, also for float16 and bfloat16.
     xp : array namespace, optional
         The namespace of `x`; inferred when omitted.
 
     Returns
     -------
-    array
-        An array of the same library, dtype, device and shape as `x`.
+    array or NumPy scalar
+        An array of the same library, dtype, device and shape as `x`; a NumPy scalar
+        of the same dtype for a NumPy scalar `x`.
 
     Raises
     ------
@@ -209,7 +236,8 @@ def hardshrink(x: Array, /, lambd: float | Array = 0.5, *, xp: ModuleType | None
     Notes
     -----
     Exactly :math:`\pm\lambda` maps to 0, NaN and :math:`\pm\infty` are kept. Complex
-    `x` keeps the elements whose modulus exceeds `lambd`.
+    `x` keeps the elements whose modulus exceeds `lambd`. Thresholds that cannot be
+    read (lazy, traced, meta) and ``torch.compile`` behave as for :func:`softshrink`.
 
     Examples
     --------
@@ -237,19 +265,23 @@ def tanhshrink(x: Array, /, *, xp: ModuleType | None = None) -> Array:
     Parameters
     ----------
     x : array
-        Input of a real or complex floating dtype. It is never modified.
+        Input of a real or complex floating dtype, or a NumPy scalar, as for
+        :func:`softshrink`. It is never modified.
     xp : array namespace, optional
         The namespace of `x`; inferred when omitted.
 
     Returns
     -------
-    array
-        An array of the same library, dtype, device and shape as `x`.
+    array or NumPy scalar
+        An array of the same library, dtype, device and shape as `x`; a NumPy scalar
+        of the same dtype for a NumPy scalar `x`.
 
     Raises
     ------
     TypeError
-        If `x` is not an array or has an integer or boolean dtype.
+        If `x` is not an array, has an integer, boolean or 8-bit floating dtype, or is
+        a :mod:`numpy.ma` masked array, a sparse or nested torch tensor (except the
+        COO sparse and strided nested float32/float64 tensors of the Notes).
 
     See Also
     --------
@@ -259,7 +291,10 @@ def tanhshrink(x: Array, /, *, xp: ModuleType | None = None) -> Array:
     -----
     float16 and bfloat16 are computed in float32 and rounded once. Near zero the
     result is a small difference of nearly equal numbers, exactly as in torch: its
-    absolute error is a few ulp of `x`, its relative error can be large.
+    absolute error is a few ulp of `x`, its relative error can be large. float32 and
+    float64 torch tensors go straight to torch's elementwise operations, which also
+    compute COO sparse and strided nested tensors (tanhshrink(0) is 0, so the
+    result is right); the other two functions reject those layouts.
 
     Examples
     --------

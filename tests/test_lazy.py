@@ -77,3 +77,33 @@ def test_jax_invalid_traced_threshold_gives_nan() -> None:
     x = jnp.asarray([1.0, 2.0, 3.0])
     out = jax.jit(arrayshrink.softshrink)(x, jnp.asarray([0.5, -1.0, jnp.nan]))
     np.testing.assert_array_equal(out, [0.5, np.nan, np.nan])
+
+
+def test_jax_jit_lower_precision_threshold_checked_against_the_bound() -> None:
+    """float64's largest value is inf in float32: a float32 inf is still invalid for
+    float64 input under jit (NaN), and a float32 threshold of float64's range is not."""
+    jax = pytest.importorskip("jax")
+    jnp = jax.numpy
+    jax.config.update("jax_enable_x64", True)
+    x = jnp.asarray([1.0, 2.0, -3.0], dtype=jnp.float64)
+    lam = jnp.asarray([jnp.inf, 0.5, 3.4e38], dtype=jnp.float32)
+    for func in (arrayshrink.softshrink, arrayshrink.hardshrink):
+        out = np.asarray(jax.jit(func)(x, lam))
+        assert np.isnan(out[0])
+        assert out[2] == 0.0  # 3.4e38 is a valid float32 threshold for float64 input
+    np.testing.assert_array_equal(np.asarray(jax.jit(arrayshrink.softshrink)(x, lam))[1], 1.5)
+
+
+def test_torch_func_invalid_threshold_gives_nan() -> None:
+    """Inside a torch.func transform tensor values cannot be read: an invalid row
+    threshold gives a NaN row, the others are computed."""
+    torch = pytest.importorskip("torch")
+    rows = torch.tensor([[1.0, -2.0], [3.0, 0.1], [-1.0, 2.0]], dtype=torch.float64)
+    lams = torch.tensor([0.5, -1.0, float("nan")], dtype=torch.float64)
+    for func, reference in (
+        (arrayshrink.softshrink, soft_reference),
+        (arrayshrink.hardshrink, hard_reference),
+    ):
+        out = torch.func.vmap(func)(rows, lams).numpy()
+        np.testing.assert_array_equal(out[0], reference(rows[0].numpy(), 0.5))
+        assert np.isnan(out[1:]).all()

@@ -117,6 +117,9 @@ def test_numpy_fast_tanhshrink_declines_what_it_does_not_handle(x: Any) -> None:
         (np.zeros(3), np.asarray(0.5)),
         (np.zeros(3, dtype=np.int64), 0.5),
         (np.zeros(3).view(np.matrix), 0.5),
+        (np.ma.masked_array(np.zeros(3), mask=[True, False, False]), 0.5),
+        (np.float64(1.5), 0.5),
+        (np.zeros(3), np.ma.masked_array([0.5], mask=[True])),
     ],
 )
 def test_numpy_fast_path_declines_what_it_does_not_handle(case: tuple[Any, Any]) -> None:
@@ -207,6 +210,41 @@ class TestTorch:
         assert _torch.fast_hardshrink(torch.zeros(3, dtype=torch.int64), 0.5) is None
         assert _torch.fast_hardshrink(torch.zeros(3, dtype=torch.float16), 70000.0) is None
 
+    @pytest.mark.filterwarnings("ignore:Sparse CSR tensor support is in beta:UserWarning")
+    def test_fast_paths_decline_layouts_torch_rejects(self) -> None:
+        """torch raises RuntimeError (not NotImplementedError) for the compressed
+        sparse layouts: the fast paths decline them, so that the general path names
+        the layout; a RuntimeError on a dense tensor still propagates."""
+        import torch
+
+        from arrayshrink._backends import _torch
+
+        csr = torch.eye(3).to_sparse_csr()
+        assert _torch.fast_softshrink(csr, 0.5) is None
+        assert _torch.fast_hardshrink(csr, 0.5) is None
+        assert _torch.fast_tanhshrink(csr) is None
+
+        def failing(x: Any, lambd: Any) -> Any:
+            raise RuntimeError("a real failure")
+
+        with pytest.raises(RuntimeError, match="a real failure"):
+            _torch._eager_only(failing)(torch.ones(2), 0.5)
+
+    @pytest.mark.filterwarnings("ignore:The PyTorch API of nested tensors:UserWarning")
+    def test_jagged_nested_tensors_have_no_fast_kernel(self) -> None:
+        """A jagged nested tensor has a Python type of its own, kept off the fast path
+        (whose kernel would accept it) so that every function rejects it alike."""
+        import torch
+
+        from arrayshrink import _shrink
+
+        jagged = torch.nested.nested_tensor([torch.ones(2), torch.ones(3)], layout=torch.jagged)
+        with pytest.raises(TypeError, match="nested tensor"):
+            arrayshrink.softshrink(jagged, 0.5)
+        assert _shrink._FAST_SOFTSHRINK[type(jagged)] is None
+        arrayshrink.softshrink(torch.ones(2), 0.5)
+        assert _shrink._FAST_SOFTSHRINK[torch.Tensor] is not None
+
     def test_fast_path_declines_while_torch_traces(self, monkeypatch: pytest.MonkeyPatch) -> None:
         """Tracers other than Dynamo (non-strict export) set the flag is_compiling()
         reads; the fast path then leaves the call to the generic code, as under compile."""
@@ -264,9 +302,36 @@ def test_dask_adds_exactly_one_layer_and_keeps_chunks() -> None:
         arrayshrink.softshrink(x16, 0.3).compute(),
         arrayshrink.softshrink(x_np.astype(np.float16), 0.3),
     )
-    # An array threshold takes the generic path, which is still lazy and correct.
-    out = arrayshrink.softshrink(x, da.from_array(lam_np, chunks=7))
-    np.testing.assert_array_equal(out.compute(), arrayshrink.softshrink(x_np, lam_np))
+    # An array threshold is matched to x block by block (one blockwise layer, plus
+    # the layers of its lazy validity check); chunked as x is, it keeps x's chunks.
+    for func in (arrayshrink.softshrink, arrayshrink.hardshrink):
+        out = func(x, da.from_array(lam_np, chunks=7))
+        assert out.chunks == x.chunks
+        np.testing.assert_array_equal(out.compute(), func(x_np, lam_np))
+
+
+def test_dask_array_threshold_path_equals_generic() -> None:
+    """The blockwise path for an array threshold against the generic Array API code,
+    on known and unknown (NaN) chunk sizes, per element, per column and 0-d."""
+    da = pytest.importorskip("dask.array")
+    import array_api_compat.numpy as np_xp
+
+    from arrayshrink._backends import _dask
+
+    rng = np.random.default_rng(5)
+    x_np = rng.standard_normal((12, 5)) * 2
+    x_np[0, :3] = [np.nan, np.inf, -np.inf]
+    x = da.from_array(x_np, chunks=(4, 2))
+    unknown = x[da.ones(12, dtype=bool, chunks=4)]  # every row, in chunks of unknown size
+    assert math.isnan(unknown.shape[0])
+    for lam_np in (rng.uniform(0, 1, (12, 5)), rng.uniform(0, 1, 5), np.asarray(0.4)):
+        for name in ("softshrink", "hardshrink"):
+            generic = getattr(_agnostic, name)(x_np, lam_np, xp=np_xp)
+            lam = da.from_array(lam_np)
+            out = getattr(_dask, name)(x, lam)
+            np.testing.assert_array_equal(out.compute(), generic)
+            if lam_np.ndim < 2:  # a (12, 5) lambd cannot line up with unknown rows
+                np.testing.assert_array_equal(getattr(_dask, name)(unknown, lam).compute(), generic)
 
 
 @pytest.mark.parametrize(
