@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import re
+from decimal import Decimal
 from types import ModuleType
 
 import numpy as np
@@ -82,7 +83,9 @@ def test_non_array_input_rejected(func: object, bad: object) -> None:
 
 
 @pytest.mark.parametrize("func", THRESHOLDED)
-@pytest.mark.parametrize("bad", ["0.5", None, True, 1 + 2j, [0.5]])
+@pytest.mark.parametrize(
+    "bad", ["0.5", None, True, 1 + 2j, [0.5], np.bool_(True), np.complex128(1), Decimal("0.5")]
+)
 def test_non_number_threshold_rejected(xp: ModuleType, func: object, bad: object) -> None:
     x = xp.asarray([1.0, 2.0])
     with pytest.raises(

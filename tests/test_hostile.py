@@ -351,6 +351,10 @@ def _other_libraries(xp: ModuleType) -> list[tuple[str, Any]]:
     return others
 
 
+def _a(noun: str) -> str:
+    return ("an " if noun == "array-api-strict" else "a ") + noun
+
+
 def _library_of(xp: ModuleType) -> str:
     for test, name in (
         (is_numpy_namespace, "NumPy"),
@@ -372,8 +376,8 @@ def test_threshold_from_another_library(xp: ModuleType, func: str) -> None:
     for library, lam in _other_libraries(xp):
         with pytest.raises(
             TypeError,
-            match=rf"^{func}\(\): lambd is a {library} array but x is a "
-            rf"{re.escape(_library_of(xp))} array; pass both from the same array library\.$",
+            match=rf"^{func}\(\): lambd is {_a(library)} array but x is "
+            rf"{re.escape(_a(_library_of(xp)))} array; pass both from the same array library\.$",
         ):
             getattr(arrayshrink, func)(x, lam)
     for cls in (Softshrink, Hardshrink):
@@ -534,7 +538,7 @@ def test_classes_reject_hostile_thresholds_at_construction(xp: ModuleType, cls: 
     for bad in (math.nan, math.inf, -1.0, 10**400, np.float32(-0.0) - 1):
         with pytest.raises(ValueError, match=rf"^{cls.__name__}\(\): lambd must be a finite"):
             cls(bad)
-    for bad_type in (True, "0.5", [0.5], 1j, None):
+    for bad_type in (True, np.bool_(False), "0.5", [0.5], 1j, np.complex64(1), None):
         with pytest.raises(TypeError, match=rf"^{cls.__name__}\(\): lambd must be a real number"):
             cls(bad_type)
     for name in floating_names(xp):
@@ -781,6 +785,14 @@ def test_torch_compile_symbolic_invalid_threshold_gives_nan(func: str) -> None:
     for bad in (-1.0, 1e39, -1e-300):  # 1e39 is above float32's largest value
         np.testing.assert_array_equal(_as_float64(compiled(x32, bad)), [math.nan] * len(X_VALUES))
     assert counter.frame_count == 1
+    # A tensor threshold cannot be read under compile either: NaN where it is invalid.
+    lam = torch.full((len(X_VALUES),), 0.5)
+    lam[1] = -1.0
+    lam[2] = math.inf
+    out = _as_float64(compiled(x32, lam))
+    assert np.isnan(out[1:3]).all()
+    expected = _expected(func, _as_float64(x32), 0.5, "float32")
+    np.testing.assert_array_equal(np.delete(out, [1, 2]), np.delete(expected, [1, 2]))
     torch._dynamo.reset()
 
 

@@ -51,9 +51,17 @@ def _library(xp: ModuleType) -> str:
     return _DISPLAY_NAMES.get(name, name)
 
 
+def _array_namespace(a: Any) -> ModuleType | None:
+    """The namespace of ``a`` if it is an array of a supported library (a Python or
+    NumPy number, such as np.float32(0.5) or np.bool_(True), is not), else None."""
+    if a is None or isinstance(a, numbers.Number) or _compat.is_numpy_scalar(a):
+        return None
+    return _compat.namespace_for(a)
+
+
 def is_array(a: Any) -> bool:
     """Whether ``a`` is an array of a supported library (not a Python or NumPy number)."""
-    return not isinstance(a, numbers.Number) and _compat.namespace_for(a) is not None
+    return _array_namespace(a) is not None
 
 
 def _check_same_library(
@@ -61,9 +69,13 @@ def _check_same_library(
 ) -> None:
     if a_xp is not xp:
         raise TypeError(
-            f"{func}(): {name} is a {_library(a_xp)} array but {data_name} is a "
-            f"{_library(xp)} array; pass both from the same array library."
+            f"{func}(): {name} is {_a(_library(a_xp))} array but {data_name} is "
+            f"{_a(_library(xp))} array; pass both from the same array library."
         )
+
+
+def _a(noun: str) -> str:
+    return f"{'an' if noun[0] in 'aeiou' else 'a'} {noun}"
 
 
 def namespace_of(x: Any, lambd: Any, func: str, *, name: str = "x") -> ModuleType:
@@ -78,10 +90,9 @@ def namespace_of(x: Any, lambd: Any, func: str, *, name: str = "x") -> ModuleTyp
             f"{func}(): {name} must be an array from {_SUPPORTED}; got {type(x).__name__}. "
             "Convert it first, e.g. with numpy.asarray(x, dtype=float)."
         )
-    if lambd is not None and not isinstance(lambd, numbers.Number):
-        lambd_xp = _compat.namespace_for(lambd)
-        if lambd_xp is not None:
-            _check_same_library(lambd, lambd_xp, xp, func, "lambd", name)
+    lambd_xp = _array_namespace(lambd)
+    if lambd_xp is not None:
+        _check_same_library(lambd, lambd_xp, xp, func, "lambd", name)
     return xp
 
 
@@ -341,9 +352,13 @@ def _array_threshold(
     dtype: Any,
     fmt: FloatFormat | None,
     round_to: str | None,
+    *,
+    cached: bool,
 ) -> tuple[Array, Array | None]:
     if xp is not None:
         _check_same_library(lambd, lambd_xp, xp, func, name, data_name)
+    else:  # class construction: the namespace is lambd's own
+        cached = not _compat.is_compiling(lambd_xp)
     xp = lambd_xp
     check_array(lambd, xp, func, name)
     category = _compat.dtype_category(lambd.dtype, xp)
@@ -354,7 +369,7 @@ def _array_threshold(
             f"{func}(): an array {name} must have a real floating dtype; got {lambd.dtype}. "
             f"Convert it first, e.g. xp.astype({name}, xp.float64)."
         )
-    valid = _within(lambd, xp, fmt, cached=not _compat.is_compiling(xp))
+    valid = _within(lambd, xp, fmt, cached=cached)
     invalid = None
     if _compat.is_concrete(lambd, xp):
         if not bool(xp.all(valid)):
@@ -442,12 +457,11 @@ def check_threshold(
     # Under torch.compile the format is built in the trace: see float_format.
     cached = not _compat.is_compiling(xp)
     fmt = None if dtype is None else float_format(dtype, xp, cached=cached)  # type: ignore[arg-type]
-    if not isinstance(lambd, numbers.Number):
-        lambd_xp = _compat.namespace_for(lambd)
-        if lambd_xp is not None:
-            return _array_threshold(
-                lambd, lambd_xp, func, name, data_name, xp, dtype, fmt, round_to
-            )
+    lambd_xp = _array_namespace(lambd)
+    if lambd_xp is not None:
+        return _array_threshold(
+            lambd, lambd_xp, func, name, data_name, xp, dtype, fmt, round_to, cached=cached
+        )
     return _scalar_threshold(lambd, func, name, data_name, xp, dtype, fmt, round_to, device)
 
 
