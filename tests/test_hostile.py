@@ -447,16 +447,21 @@ def test_numpy_scalar_in_numpy_scalar_out(kind: Any, value: float) -> None:
         np.testing.assert_allclose(float(out), want[0], rtol=eps, atol=tolerance)
 
 
-@pytest.mark.parametrize("kind", [np.bool_, np.int64, np.complex64])
-def test_numpy_scalar_of_other_kinds(kind: Any) -> None:
-    x = kind(1)
-    if kind is np.complex64:
-        out = arrayshrink.softshrink(x, 0.5)
+@pytest.mark.parametrize("kind", [np.bool_, np.int64, np.uint8])
+def test_numpy_scalar_of_a_non_floating_kind(kind: Any) -> None:
+    for func in (arrayshrink.softshrink, arrayshrink.hardshrink, arrayshrink.tanhshrink):
+        with pytest.raises(TypeError, match=r"x must have a real or complex floating dtype"):
+            func(kind(1))
+
+
+def test_complex_numpy_scalar_gives_a_complex_numpy_scalar() -> None:
+    for func, want in ((arrayshrink.softshrink, 0.6 + 0.8j), (arrayshrink.hardshrink, 0.6 + 0.8j)):
+        out = func(np.complex64(0.6 + 0.8j), 0.0)
         assert type(out) is np.complex64
-        assert out == np.complex64(0.5)
-        return
-    with pytest.raises(TypeError, match=r"x must have a real or complex floating dtype"):
-        arrayshrink.softshrink(x, 0.5)
+        np.testing.assert_allclose(out, want, rtol=1e-6)
+    out = arrayshrink.softshrink(np.complex128(3 + 4j), 1.0)
+    assert type(out) is np.complex128
+    np.testing.assert_allclose(out, 2.4 + 3.2j, rtol=1e-15)
 
 
 # ------------------------------------------------------------- empty, 0-d, read-only
