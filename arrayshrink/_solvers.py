@@ -42,38 +42,6 @@ class LinearOperator(Protocol):
     def adjoint(self, r: Array) -> Array: ...
 
 
-# --- temporary: until the shared validator lands in _lib/_validation.py -------------
-_SUPPORTED = _validation._SUPPORTED
-_library_name = _validation._library
-
-
-def _reject_masked(value: Any, name: str, func: str) -> None:
-    if type(value).__module__.startswith("numpy.ma"):
-        raise TypeError(f"{func}(): {name} is a masked array; use {name}.filled(...) first.")
-
-
-def _check_threshold(
-    lambd: Any, func: str, *, xp: ModuleType, dtype: Any | None, name: str = "lambd"
-) -> tuple[Any, Any]:
-    if isinstance(lambd, bool):
-        raise TypeError(f"{func}(): lambd must be a real number or an array; got bool.")
-    if isinstance(lambd, numbers.Real):
-        if not 0.0 <= float(lambd) < math.inf:
-            raise ValueError(f"{func}(): lambd must be a finite number >= 0; got {lambd!r}.")
-        return float(lambd) + 0.0, None
-    _reject_masked(lambd, name, func)
-    if _compat.namespace_for(lambd) is not xp:
-        raise TypeError(f"{func}(): lambd must be a real number or an array of b's library.")
-    if not xp.isdtype(lambd.dtype, "real floating"):
-        raise TypeError(f"{func}(): an array lambd must have a real floating dtype.")
-    valid = (lambd >= 0) & xp.isfinite(lambd)
-    if _compat.is_concrete(lambd, xp):
-        if not bool(xp.all(valid)):
-            raise ValueError(f"{func}(): lambd must be >= 0 and finite everywhere.")
-        return lambd, None
-    return lambd, ~valid
-
-
 # Pairs of (A's library, b's library) accepted together on purpose; every other mix of
 # libraries among A, b, x0 and an array lambd raises TypeError.
 _ALLOWED_MIXES: frozenset[tuple[str, str]] = frozenset()
@@ -84,42 +52,25 @@ _TOL_FLOOR_EPS = 4
 
 
 def _namespace(func: str, b: Any, A: Any, x0: Any, lambd: Any) -> ModuleType:
-    """The namespace of b, after checking that A, x0 and an array lambd share it."""
-    xp = _array_namespace(func, "b", b)
-    if xp is None:
-        raise TypeError(
-            f"{func}(): b must be an array from {_SUPPORTED}; got "
-            f"{type(b).__name__}. Convert it first, e.g. with numpy.asarray(b, dtype=float)."
-        )
+    """The namespace of b, after checking that A, x0 and an array lambd share it (a
+    Python or NumPy number lambd is not an array)."""
+    xp = _validation.namespace_of(b, None, func, name="b")
     for name, value in (("A", A), ("x0", x0), ("lambd", lambd)):
-        if value is None or isinstance(value, numbers.Number):
-            continue
-        other = _array_namespace(func, name, value)
+        other = _validation.namespace_or_none(value)
         if other is None or other is xp:
             continue
-        pair = (_compat.backend_name(other), _compat.backend_name(xp))
-        if name == "A" and pair in _ALLOWED_MIXES:
+        if (
+            name == "A"
+            and (_compat.backend_name(other), _compat.backend_name(xp)) in _ALLOWED_MIXES
+        ):
             continue
-        raise TypeError(
-            f"{func}(): {name} is a {_library_name(other)} array but b is a "
-            f"{_library_name(xp)} array; pass A, b, x0 and an array lambd "
-            "from the same array library."
-        )
+        _validation.check_same_library(value, other, xp, func, name, "b")
     return xp
 
 
-def _array_namespace(func: str, name: str, value: Any) -> ModuleType | None:
-    """The namespace of an array argument (None for a non-array), masked arrays refused."""
-    _reject_masked(value, name, func)
-    return _compat.namespace_for(value)
-
-
 def _floating(func: str, name: str, a: Array, xp: ModuleType) -> None:
-    if not xp.isdtype(a.dtype, ("real floating", "complex floating")):
-        raise TypeError(
-            f"{func}(): {name} must have a real or complex floating dtype; got {a.dtype}. "
-            f"Convert it first, e.g. xp.astype({name}, xp.float64)."
-        )
+    """A dense array of a floating dtype (masked arrays, sparse tensors refused)."""
+    _validation.check_floating(a, xp, func, name=name)
 
 
 def _finite(func: str, name: str, a: Array, xp: ModuleType) -> None:
@@ -239,11 +190,12 @@ def _threshold(lambd: Any, x_shape: tuple[int, ...], real: Any, xp: ModuleType, 
     """lambd as a float, or an array of dtype ``real`` that broadcasts to x's shape (a
     per-column (k,) array becomes (1, k)); entries that cannot be checked now and are
     invalid become NaN, which makes the solve NaN and not converged."""
-    value, invalid = _check_threshold(lambd, func, xp=xp, dtype=real, name="lambd")
+    value, invalid = _validation.check_threshold(
+        lambd, func, xp=xp, dtype=real, name="lambd", data_name="b"
+    )
     if isinstance(value, float):
         return value
-    allowed = _validation._broadcast_shape(tuple(value.shape), x_shape) == x_shape
-    if not allowed:
+    if not _validation.broadcasts_to(tuple(value.shape), x_shape):
         hint = (
             f"for 1-d b, a number or one weight per coefficient, shape ({x_shape[0]},)"
             if len(x_shape) == 1
@@ -271,6 +223,18 @@ def _free_coefficients(lambd: Any, l2: float, xp: ModuleType) -> bool | None:
     if not _compat.is_concrete(lambd, xp):
         return None
     return bool(xp.any(lambd == 0))
+
+
+def _stop_gradient(xp: ModuleType) -> Callable[[Array], Array]:
+    """The backend's way to treat a value as a constant under differentiation."""
+    backend = _compat.backend_name(xp)
+    if backend == "jax":
+        import jax
+
+        return jax.lax.stop_gradient  # type: ignore[no-any-return]
+    if backend == "torch":
+        return lambda tensor: tensor.detach()
+    return lambda a: a
 
 
 def _accumulation_dtype(xp: ModuleType, real: Any, device: Any) -> Any:
@@ -362,6 +326,7 @@ def _solve(
         real=real,
         wide=_accumulation_dtype(xp, real, _compat.device(b)),
         free=_free_coefficients(threshold, l2, xp),
+        constant=_stop_gradient(xp),
     )
     options = _solvers.Options(
         max_iter, float(tol), check_every, lipschitz, accelerate, restart, unroll

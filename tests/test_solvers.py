@@ -283,7 +283,11 @@ def test_callback_and_history(problem: dict) -> None:
 @pytest.mark.parametrize(
     ("kwargs", "error", "match"),
     [
-        ({"lambd": -1.0}, ValueError, "lambd must be a finite number >= 0"),
+        (
+            {"lambd": -1.0},
+            ValueError,
+            r"lambd must be in the range \[0, 1.79769e\+308\] .*; got -1.0",
+        ),
         ({"lambd": "a"}, TypeError, "lambd must be a real number or an array"),
         ({"max_iter": 0}, ValueError, "max_iter must be a finite number >= 1"),
         ({"tol": -1e-3}, ValueError, "tol must be a finite number >= 0"),

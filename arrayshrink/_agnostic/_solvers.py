@@ -158,6 +158,9 @@ class Problem:
     real: Any
     wide: Any
     free: bool | None
+    # The backend's stop-gradient: step sizes are decisions, not functions to
+    # differentiate (a derivative through the measured curvature is meaningless).
+    constant: Callable[[Array], Array] = field(default=lambda a: a)
 
     @property
     def batched(self) -> bool:
@@ -318,7 +321,7 @@ def _start(problem: Problem, x0: Array, options: Options) -> _Iterate:
         g_norm = _sq_norm(g, xp)
         curvature = _sq_norm(op.forward(g), xp) + problem.l2 * g_norm
         usable = (curvature > 0) & (g_norm > 0)
-        step = xp.where(usable, g_norm / xp.where(usable, curvature, 1.0), 1.0)
+        step = problem.constant(xp.where(usable, g_norm / xp.where(usable, curvature, 1.0), 1.0))
     return _Iterate(x0, Ax, x0, Ax, step, xp.ones_like(per_column))
 
 
@@ -348,6 +351,7 @@ def _too_long(
     too_long = too_long & (d_norm > problem.negligible * _sq_norm(y, xp))
     measured = d_norm / xp.where(too_long, curvature, 1.0)
     shorter = xp.where(too_long, xp.minimum(_STEP_SHRINK * step, _STEP_MARGIN * measured), step)
+    shorter = problem.constant(shorter)
     return too_long, shorter
 
 
@@ -506,11 +510,15 @@ def _solve_python(
     active = xp.arange(problem.b.shape[1], device=_device(problem.b)) if retire else None
     retired = _Retired(xp)
     check, n_iter = None, 0
+    last_it, last_check = it, _unchecked(it, xp)  # where settled columns are kept
     for n_iter in range(1, options.max_iter + 1):
         it = _Iterate(*materialize(*_iteration(problem, it, options, backtrack)))
         if options.unroll or not (n_iter % options.check_every == 0 or n_iter == options.max_iter):
             continue
         active_check = _certify(problem, it.x, it.Ax, options.tol, n_iter)
+        if not retire:
+            it, active_check = _freeze(last_check, last_it, it, active_check, xp)
+            last_it, last_check = it, active_check
         check = retired.merge(active, active_check)
         if records is not None:
             records["iteration"].append(n_iter)
@@ -541,6 +549,19 @@ def _solve_python(
     return _result(retired.merge_x(active, it.x), check, records)
 
 
+def _freeze(
+    check: _Check, it: _Iterate, new_it: _Iterate, new_check: _Check, xp: ModuleType
+) -> tuple[_Iterate, _Check]:
+    """The iterate and certificate after a block of iterations, except that columns
+    which had settled (per ``check``) keep ``it`` and ``check``: a certified column
+    does not move again (in float32 further iterations can even lose its certificate)."""
+    settled = _settled(check, xp)
+    return (
+        _Iterate(*(xp.where(settled, old, new) for old, new in zip(it, new_it, strict=True))),
+        _Check(*(xp.where(settled, old, new) for old, new in zip(check, new_check, strict=True))),
+    )
+
+
 def _settled(check: _Check, xp: ModuleType) -> Array:
     """Columns that need no more iterations: converged, or with a non-finite objective
     (NaN in the data, or a diverging iteration), which no iteration can repair."""
@@ -569,11 +590,13 @@ def _solve_traced(problem: Problem, x0: Array, options: Options, loops: Loops) -
         return (n_iter < options.max_iter) & ~xp.all(_settled(check, xp))
 
     def block(state: tuple[_Iterate, Array, _Check]) -> tuple[_Iterate, Array, _Check]:
-        it, n_iter, _ = state
+        it, n_iter, check = state
         count = xp.minimum(n_iter + options.check_every, options.max_iter) - n_iter
-        it = loops.fori_loop(count, lambda it: _iteration(problem, it, options, backtrack), it)
+        new = loops.fori_loop(count, lambda it: _iteration(problem, it, options, backtrack), it)
         n_iter = n_iter + count
-        return it, n_iter, _certify(problem, it.x, it.Ax, options.tol, n_iter)
+        new_check = _certify(problem, new.x, new.Ax, options.tol, n_iter)
+        it, check = _freeze(check, it, new, new_check, xp)
+        return it, n_iter, check
 
     n_iter = xp.zeros((), dtype=_index_dtype(xp), device=_device(problem.b))
     it, n_iter, check = loops.while_loop(running, block, (it, n_iter, _unchecked(it, xp)))
@@ -621,12 +644,13 @@ def _solve_traced_batch(
             head = replace(
                 problem, b=b[:, :size], lambd=lambd[..., :size] if per_column else problem.lambd
             )
+            before = _Iterate(*(v[..., :size] for v in it))
             part = loops.fori_loop(
-                count,
-                lambda part: _iteration(head, part, options, backtrack),
-                _Iterate(*(v[..., :size] for v in it)),
+                count, lambda part: _iteration(head, part, options, backtrack), before
             )
             part_check = _certify(head, part.x, part.Ax, options.tol, n_iter)
+            head_check = _Check(*(v[..., :size] for v in check))
+            part, part_check = _freeze(head_check, before, part, part_check, xp)
             return (
                 _Iterate(*(_join(new, old, size, xp) for new, old in zip(part, it, strict=True))),
                 _Check(

@@ -21,10 +21,12 @@ __all__ = [
     "broadcasts_to",
     "check_array",
     "check_floating",
+    "check_same_library",
     "check_threshold",
     "float_format",
     "is_array",
     "namespace_of",
+    "namespace_or_none",
     "real_dtype",
     "threshold",
 ]
@@ -51,7 +53,7 @@ def _library(xp: ModuleType) -> str:
     return _DISPLAY_NAMES.get(name, name)
 
 
-def _array_namespace(a: Any) -> ModuleType | None:
+def namespace_or_none(a: Any) -> ModuleType | None:
     """The namespace of ``a`` if it is an array of a supported library (a Python or
     NumPy number, such as np.float32(0.5) or np.bool_(True), is not), else None."""
     if a is None or isinstance(a, numbers.Number) or _compat.is_numpy_scalar(a):
@@ -61,10 +63,10 @@ def _array_namespace(a: Any) -> ModuleType | None:
 
 def is_array(a: Any) -> bool:
     """Whether ``a`` is an array of a supported library (not a Python or NumPy number)."""
-    return _array_namespace(a) is not None
+    return namespace_or_none(a) is not None
 
 
-def _check_same_library(
+def check_same_library(
     a: Any, a_xp: ModuleType, xp: ModuleType, func: str, name: str, data_name: str
 ) -> None:
     if a_xp is not xp:
@@ -90,9 +92,9 @@ def namespace_of(x: Any, lambd: Any, func: str, *, name: str = "x") -> ModuleTyp
             f"{func}(): {name} must be an array from {_SUPPORTED}; got {type(x).__name__}. "
             "Convert it first, e.g. with numpy.asarray(x, dtype=float)."
         )
-    lambd_xp = _array_namespace(lambd)
+    lambd_xp = namespace_or_none(lambd)
     if lambd_xp is not None:
-        _check_same_library(lambd, lambd_xp, xp, func, "lambd", name)
+        check_same_library(lambd, lambd_xp, xp, func, "lambd", name)
     return xp
 
 
@@ -356,7 +358,7 @@ def _array_threshold(
     cached: bool,
 ) -> tuple[Array, Array | None]:
     if xp is not None:
-        _check_same_library(lambd, lambd_xp, xp, func, name, data_name)
+        check_same_library(lambd, lambd_xp, xp, func, name, data_name)
     else:  # class construction: the namespace is lambd's own
         cached = not _compat.is_compiling(lambd_xp)
     xp = lambd_xp
@@ -457,7 +459,7 @@ def check_threshold(
     # Under torch.compile the format is built in the trace: see float_format.
     cached = not _compat.is_compiling(xp)
     fmt = None if dtype is None else float_format(dtype, xp, cached=cached)  # type: ignore[arg-type]
-    lambd_xp = _array_namespace(lambd)
+    lambd_xp = namespace_or_none(lambd)
     if lambd_xp is not None:
         return _array_threshold(
             lambd, lambd_xp, func, name, data_name, xp, dtype, fmt, round_to, cached=cached
