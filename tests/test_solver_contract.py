@@ -87,7 +87,7 @@ def test_non_finite_lazy_data_is_never_certified(xp: ModuleType) -> None:
         pytest.skip("eager backends raise instead")
     A, b = _problem(k=3)
     b[5, 1] = math.nan
-    result = fista(xp.asarray(A), xp.asarray(b), 0.1, max_iter=500)
+    result = fista(xp.asarray(A), xp.asarray(b), 0.5, max_iter=500)
     converged, gap, x = (to_numpy(v) for v in (result.converged, result.gap, result.x))
     np.testing.assert_array_equal(converged, [True, False, True])
     assert math.isnan(gap[1])
@@ -193,6 +193,8 @@ def test_zero_weights_meet_the_optimality_conditions(xp: ModuleType) -> None:
     """Unpenalised coefficients (an intercept, say) beside penalised ones: at the
     certified x, A^T(b - Ax) is 0 on the free ones, lambd_j sign(x_j) on the support,
     and at most lambd_j elsewhere."""
+    if not _eager(xp):
+        pytest.skip("Dask computes at every iteration: covered on the eager backends")
     A, b = _problem(m=60, n=40, seed=2)
     A[:, 0] = 1.0  # an intercept column
     weights = np.full(40, 0.3)
@@ -251,7 +253,7 @@ def test_float32_certificates_are_true(xp: ModuleType) -> None:
 def test_float32_default_tol_is_silent_and_a_lower_tol_warns(xp: ModuleType) -> None:
     A, b = _problem()
     A32, b32 = xp.asarray(A.astype(np.float32)), xp.asarray(b.astype(np.float32))
-    fista(A32, b32, 0.1, max_iter=3000)  # warnings are errors in this suite
+    fista(A32, b32, 0.5, max_iter=3000)  # warnings are errors in this suite
     with pytest.warns(ConvergenceWarning) as record:
         fista(A32, b32, 0.1, tol=1e-8, max_iter=20)
     assert "tol=1e-08 is below what float32 can certify" in str(record[0].message)
@@ -304,7 +306,7 @@ def test_unroll_does_not_warn() -> None:
 
 def test_verbose_prints_each_check_point(xp: ModuleType, capsys: pytest.CaptureFixture) -> None:
     A, b = _problem(k=3)
-    fista(xp.asarray(A), xp.asarray(b), 0.5, verbose=True, check_every=5, tol=1e-8)
+    fista(xp.asarray(A), xp.asarray(b), 0.5, verbose=True, check_every=5)
     lines = capsys.readouterr().out.splitlines()
     assert lines
     first = lines[0].split()
@@ -320,7 +322,7 @@ def test_verbose_prints_each_check_point(xp: ModuleType, capsys: pytest.CaptureF
 def test_result_fields_are_arrays_of_the_input_library(xp: ModuleType) -> None:
     A, b = _problem(k=5)
     b[:, 0] = 0.0  # converges at the first check point
-    result = fista(xp.asarray(A), xp.asarray(b), 0.1, tol=1e-8, max_iter=2000)
+    result = fista(xp.asarray(A), xp.asarray(b), 0.5)
     assert isinstance(result, tuple)
     assert result._fields == ("x", "gap", "objective", "converged", "n_iter", "history")
     for name in ("x", "gap", "objective", "converged", "n_iter"):
@@ -393,11 +395,17 @@ def test_jax_matrix_with_numpy_signal_raises() -> None:
 def test_mixed_float_dtypes_promote(xp: ModuleType) -> None:
     A, b = _problem()
     A32 = A.astype(np.float32)
-    mixed = fista(xp.asarray(A32), xp.asarray(b), 0.1, tol=1e-10, max_iter=3000)
-    wide = fista(xp.asarray(A32.astype(np.float64)), xp.asarray(b), 0.1, tol=1e-10, max_iter=3000)
+    # The same 20 fixed steps: float32 A promoted to float64 gives the float64 iterates.
+    kwargs = {"lipschitz": 2 * float(np.linalg.norm(A32, 2) ** 2), "tol": 0.0, "max_iter": 20}
+    with _warns_unless_lazy(xp, "did not converge"):
+        mixed = fista(xp.asarray(A32), xp.asarray(b), 0.5, **kwargs)
+    with _warns_unless_lazy(xp, "did not converge"):
+        wide = fista(xp.asarray(A32.astype(np.float64)), xp.asarray(b), 0.5, **kwargs)
     assert mixed.x.dtype == xp.float64
-    np.testing.assert_allclose(to_numpy(mixed.x), to_numpy(wide.x), atol=1e-12)
-    warm = fista(xp.asarray(A), xp.asarray(b), 0.1, x0=xp.zeros(60, dtype=xp.float32))
+    np.testing.assert_allclose(to_numpy(mixed.x), to_numpy(wide.x), rtol=1e-12, atol=1e-15)
+    x0 = xp.zeros(60, dtype=xp.float32)
+    with _warns_unless_lazy(xp, "did not converge"):
+        warm = fista(xp.asarray(A), xp.asarray(b), 0.5, x0=x0, **kwargs)
     assert warm.x.dtype == xp.float64
 
 
