@@ -68,11 +68,6 @@ def _namespace(func: str, b: Any, A: Any, x0: Any, lambd: Any) -> ModuleType:
     return xp
 
 
-def _floating(func: str, name: str, a: Array, xp: ModuleType) -> None:
-    """A dense array of a floating dtype (masked arrays, sparse tensors refused)."""
-    _validation.check_floating(a, xp, func, name=name)
-
-
 def _finite(func: str, name: str, a: Array, xp: ModuleType) -> None:
     """Non-finite data that can be read now raises; lazily it gives a NaN result."""
     if not _compat.is_concrete(a, xp):
@@ -90,9 +85,14 @@ def _finite(func: str, name: str, a: Array, xp: ModuleType) -> None:
 
 
 def _checked_product(
-    func: str, method: str, product: Callable[[Array], Array], rows: int, xp: ModuleType
+    func: str,
+    method: str,
+    product: Callable[[Array], Array],
+    shape: tuple[int, int],
+    xp: ModuleType,
 ) -> Callable[[Array], Array]:
     """A user's forward/adjoint, checked at every call for the shape it must return."""
+    rows = shape[0] if method == "forward" else shape[1]
 
     def call(v: Array) -> Array:
         out = product(v)
@@ -105,8 +105,7 @@ def _checked_product(
         if tuple(out.shape) != expected:
             raise ValueError(
                 f"{func}(): A.{method} returned shape {tuple(out.shape)} for an input of "
-                f"shape {tuple(v.shape)}; expected {expected} (A.shape is {rows} rows "
-                "for forward, columns for adjoint)."
+                f"shape {tuple(v.shape)}; expected {expected}, as A.shape is {shape}."
             )
         return out
 
@@ -119,7 +118,7 @@ def _operator(A: Any, b: Array, xp: ModuleType, func: str) -> tuple[_solvers.Ope
     if _compat.namespace_for(A) is not None:
         if A.ndim != 2:
             raise ValueError(f"{func}(): A must be a 2-d array; got shape {tuple(A.shape)}.")
-        _floating(func, "A", A, xp)
+        _validation.check_floating(A, xp, func, name="A")
         _check_shape(func, tuple(A.shape), b, "A")
         dtype = xp.result_type(A.dtype, b.dtype)
         A = A if A.dtype == dtype else xp.astype(A, dtype)
@@ -137,8 +136,8 @@ def _operator(A: Any, b: Array, xp: ModuleType, func: str) -> tuple[_solvers.Ope
     if isinstance(A, LinearOperator):
         shape = (int(A.shape[0]), int(A.shape[1]))
         _check_shape(func, shape, b, "the operator A")
-        forward = _checked_product(func, "forward", A.forward, shape[0], xp)
-        adjoint = _checked_product(func, "adjoint", A.adjoint, shape[1], xp)
+        forward = _checked_product(func, "forward", A.forward, shape, xp)
+        adjoint = _checked_product(func, "adjoint", A.adjoint, shape, xp)
         return _solvers.Operator(forward, adjoint, shape), b
     raise TypeError(
         f"{func}(): A must be a 2-d array or an object with forward(x), adjoint(r) and "
@@ -290,7 +289,7 @@ def _solve(
         )
     if xp is None:
         xp = _namespace(func, b, A, x0, lambd)
-    _floating(func, "b", b, xp)
+    _validation.check_floating(b, xp, func, name="b")
     if b.ndim not in (1, 2):
         raise ValueError(f"{func}(): b must have shape (m,) or (m, k); got {tuple(b.shape)}.")
     op, b = _operator(A, b, xp, func)
@@ -301,7 +300,7 @@ def _solve(
     if x0 is None:
         x0 = xp.zeros(x_shape, dtype=dtype, device=_compat.device(b))
     else:
-        _floating(func, "x0", x0, xp)
+        _validation.check_floating(x0, xp, func, name="x0")
         if tuple(x0.shape) != x_shape:
             raise ValueError(f"{func}(): x0 must have shape {x_shape}; got {tuple(x0.shape)}.")
         x0 = xp.astype(x0, xp.result_type(x0.dtype, dtype), copy=False)
@@ -654,7 +653,7 @@ def lambda_max(A: Any, b: Array, /, *, xp: ModuleType | None = None) -> Array:
     """
     if xp is None:
         xp = _namespace("lambda_max", b, A, None, None)
-    _floating("lambda_max", "b", b, xp)
+    _validation.check_floating(b, xp, "lambda_max", name="b")
     if b.ndim not in (1, 2):
         raise ValueError(f"lambda_max(): b must have shape (m,) or (m, k); got {tuple(b.shape)}.")
     op, b = _operator(A, b, xp, "lambda_max")
