@@ -31,8 +31,9 @@ GPU_BACKENDS = {
     "jax": [".", "jax[cuda12]"],
 }
 
-# The oldest versions arrayshrink supports, tested together.
-OLDEST = ["array-api-compat==1.15.0", "numpy==1.26.4"]
+# The oldest versions arrayshrink supports, tested together (ml_dtypes 0.6, a test
+# dependency, needs NumPy 2).
+OLDEST = ["array-api-compat==1.15.0", "numpy==1.26.4", "ml_dtypes<0.6"]
 
 
 def _pytest(session: nox.Session, backend: str, *extra: str) -> None:
