@@ -51,6 +51,19 @@ _ALLOWED_MIXES: frozenset[tuple[str, str]] = frozenset()
 _TOL_FLOOR_EPS = 4
 
 
+def _checked_namespace(func: str, given: Any, inferred: ModuleType) -> ModuleType:
+    """The namespace of the data; an ``xp`` argument must name the same library."""
+    if given is not None and (
+        not isinstance(given, ModuleType)
+        or _compat.backend_name(given) != _compat.backend_name(inferred)
+    ):
+        raise TypeError(
+            f"{func}(): xp={given!r} is not the namespace of b, which is "
+            f"{_validation.library_name(inferred)}; omit xp to infer it."
+        )
+    return inferred
+
+
 def _namespace(func: str, b: Any, A: Any, x0: Any, lambd: Any) -> ModuleType:
     """The namespace of b, after checking that A, x0 and an array lambd share it (a
     Python or NumPy number lambd is not an array)."""
@@ -224,6 +237,28 @@ def _free_coefficients(lambd: Any, l2: float, xp: ModuleType) -> bool | None:
     return bool(xp.any(lambd == 0))
 
 
+def _free_basis(A: Any, threshold: Any, dtype: Any, xp: ModuleType) -> Array | None:
+    """An orthonormal basis of the span of the unpenalised columns of a matrix ``A``, for
+    a true duality gap with unpenalised coefficients; None where there is no matrix, the
+    pattern differs between columns of a batch, or the values cannot be read."""
+    if _compat.namespace_for(A) is not xp or not _compat.is_concrete(A, xp):
+        return None
+    if isinstance(threshold, float):
+        free = xp.arange(A.shape[1], device=_compat.device(A))
+    else:
+        if threshold.ndim == 2 and threshold.shape[-1] != 1:
+            return None  # one pattern per column of the batch
+        weights = xp.reshape(threshold, (-1,))
+        if weights.shape[0] == 1:
+            free = xp.arange(A.shape[1], device=_compat.device(A))
+        else:
+            free = xp.nonzero(weights == 0)[0]
+    if not _compat.is_concrete(free, xp) or not hasattr(xp, "linalg"):
+        return None
+    columns = xp.take(xp.astype(A, dtype, copy=False), free, axis=1)
+    return xp.linalg.qr(columns)[0]
+
+
 def _stop_gradient(xp: ModuleType) -> Callable[[Array], Array]:
     """The backend's way to treat a value as a constant under differentiation."""
     backend = _compat.backend_name(xp)
@@ -287,26 +322,27 @@ def _solve(
             f"{func}(): unroll=True needs lipschitz, the fixed step 1/lipschitz: "
             "backtracking decides on the values, which differentiation cannot follow."
         )
-    if xp is None:
-        xp = _namespace(func, b, A, x0, lambd)
+    if callback is not None and not callable(callback):
+        raise TypeError(f"{func}(): callback must be callable; got {callback!r}.")
+    xp = _checked_namespace(func, xp, _namespace(func, b, A, x0, lambd))
     _validation.check_floating(b, xp, func, name="b")
     if b.ndim not in (1, 2):
         raise ValueError(f"{func}(): b must have shape (m,) or (m, k); got {tuple(b.shape)}.")
+    if x0 is not None:
+        _validation.check_floating(x0, xp, func, name="x0")
+        if x0.dtype != b.dtype:  # A, b and x0 promote together, as in NumPy
+            b = xp.astype(b, xp.result_type(x0.dtype, b.dtype), copy=False)
     op, b = _operator(A, b, xp, func)
     dtype = b.dtype
     if positive and xp.isdtype(dtype, "complex floating"):
-        raise ValueError(f"{func}(): positive=True needs real A and b.")
+        raise ValueError(f"{func}(): positive=True needs real A, b and x0.")
     x_shape = (op.shape[1], *b.shape[1:])
     if x0 is None:
         x0 = xp.zeros(x_shape, dtype=dtype, device=_compat.device(b))
     else:
-        _validation.check_floating(x0, xp, func, name="x0")
         if tuple(x0.shape) != x_shape:
             raise ValueError(f"{func}(): x0 must have shape {x_shape}; got {tuple(x0.shape)}.")
-        x0 = xp.astype(x0, xp.result_type(x0.dtype, dtype), copy=False)
-        if x0.dtype != dtype:  # a complex warm start for a real problem
-            b = xp.astype(b, x0.dtype)
-            dtype = x0.dtype
+        x0 = xp.astype(x0, dtype, copy=False)
     for name, value in (("b", b), ("A", A), ("x0", x0)):
         if _compat.namespace_for(value) is xp:
             _finite(func, name, value, xp)
@@ -314,6 +350,7 @@ def _solve(
     threshold = _threshold(lambd, x_shape, real, xp, func)
     eps = float(xp.finfo(real).eps)
     _warn_unreachable_tol(func, tol, eps, real, unroll)
+    free = _free_coefficients(threshold, l2, xp)
     problem = _solvers.Problem(
         op,
         b,
@@ -324,8 +361,9 @@ def _solve(
         negligible=(64 * eps) ** 2,
         real=real,
         wide=_accumulation_dtype(xp, real, _compat.device(b)),
-        free=_free_coefficients(threshold, l2, xp),
+        free=free,
         constant=_stop_gradient(xp),
+        free_basis=_free_basis(A, threshold, dtype, xp) if free else None,
     )
     options = _solvers.Options(
         max_iter, float(tol), check_every, lipschitz, accelerate, restart, unroll
@@ -384,14 +422,17 @@ def _warn_unconverged(
     broken = int(xp.sum(xp.astype(non_finite, xp.int64)))
     gaps = xp.where(failed & ~non_finite, result.gap, xp.zeros_like(result.gap))
     what = f"{count} of {_compat.size(converged)} columns" if converged.ndim else "the solve"
-    message = f"{func}(): {what} did not converge in {max_iter} iterations"
+    message = f"{func}(): {what} did not converge"
     if count > broken:
-        message += f" (worst relative gap {float(xp.max(gaps)):.3g}, tol={tol:g})"
+        message += (
+            f" in {max_iter} iterations (worst relative gap {float(xp.max(gaps)):.3g}, tol={tol:g})"
+        )
     if broken:
         message += (
-            f"; {broken} with a non-finite objective (NaN or inf in the data or in the "
-            "operator's products, overflow from badly scaled data, or a diverging step "
-            "such as a too-small lipschitz)"
+            f"{';' if count > broken else ':'} {broken} stopped on a non-finite objective "
+            "or certificate (NaN or inf in the data or in the operator's products, "
+            "overflow or underflow from data scaled near the limits of the dtype, or a "
+            "diverging step such as a too-small lipschitz)"
         )
     warnings.warn(
         message + ". Read result.converged and result.gap; raise max_iter or tol to go on.",
@@ -651,8 +692,7 @@ def lambda_max(A: Any, b: Array, /, *, xp: ModuleType | None = None) -> Array:
     array
         Of shape () for 1-d `b`, (k,) for 2-d `b`.
     """
-    if xp is None:
-        xp = _namespace("lambda_max", b, A, None, None)
+    xp = _checked_namespace("lambda_max", xp, _namespace("lambda_max", b, A, None, None))
     _validation.check_floating(b, xp, "lambda_max", name="b")
     if b.ndim not in (1, 2):
         raise ValueError(f"lambda_max(): b must have shape (m,) or (m, k); got {tuple(b.shape)}.")

@@ -310,7 +310,7 @@ def test_bad_shapes_and_types() -> None:
         fista(A, b[:19], 0.1)
     with pytest.raises(TypeError, match="A must be a 2-d array or an object with forward"):
         fista(A.tolist(), b, 0.1)
-    with pytest.raises(ValueError, match="positive=True needs real A and b"):
+    with pytest.raises(ValueError, match="positive=True needs real A, b and x0"):
         fista(A + 0j, b + 0j, 0.1, positive=True)
     with pytest.raises(
         ValueError,

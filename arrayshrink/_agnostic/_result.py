@@ -69,6 +69,7 @@ def _summary(converged: Array, gap: Array, n_iter: Array) -> list[str] | None:
     xp = _compat.namespace_for(converged)
     if xp is None or not all(_compat.is_concrete(a, xp) for a in (converged, gap, n_iter)):
         return None
+    gap = gap.detach() if hasattr(gap, "detach") else gap  # torch: no autograd warning
     count = int(_compat.size(converged) or 0)
     done = int(xp.sum(xp.astype(converged, xp.int32)))
     worst = float(xp.max(gap)) if count else math.nan

@@ -161,6 +161,9 @@ class Problem:
     # The backend's stop-gradient: step sizes are decisions, not functions to
     # differentiate (a derivative through the measured curvature is meaningless).
     constant: Callable[[Array], Array] = field(default=lambda a: a)
+    # With unpenalised coefficients (free, l2 = 0) of a matrix A: an orthonormal basis
+    # of the span of their columns, off which the dual point is projected (else None).
+    free_basis: Array | None = None
 
     @property
     def batched(self) -> bool:
@@ -221,13 +224,24 @@ def _certify(problem: Problem, x: Array, Ax: Array, tol: float, n_iter: Array | 
     - with l2 > 0 also the elastic-net dual at rho itself, which needs no rescaling and
       exists for lambd_j = 0 (Fenchel-Young terms g(x_j) + g*(c_j) - Re(c_j* x_j));
       the smaller of the two gaps is kept, both being valid bounds;
-    - with l2 = 0 and unpenalised coefficients, no finite gap exists: the gap is taken
-      over the penalised coefficients and the others must have a small gradient,
-      |c_j| <= tol * max_i |(A^H b)_i| (the relative optimality residual).
+    - with l2 = 0 and unpenalised coefficients F of a matrix A, the dual point must be
+      orthogonal to their columns: theta = rho - w, w the projection of rho onto their
+      span, and P - D = 1/2 ||w||^2 + 1/2 (1 - s)^2 ||theta||^2 + sum_{j not in F} (...);
+    - with unpenalised coefficients of an operator, or a pattern that differs between
+      columns, no dual point is at hand: the gap is taken over the penalised
+      coefficients and the others must have a small gradient, |c_j| <= tol *
+      max_i |(A^H b)_i| (the relative optimality residual, not a bound).
     """
     xp = problem.xp
     rho = problem.b - Ax
-    c = _widen(problem.op.adjoint(rho), problem)
+    basis = problem.free_basis
+    if basis is None:
+        dual_rho, projected = rho, 0.0
+    else:
+        # The dual point must be orthogonal to the free columns: rho minus its projection.
+        onto = basis @ (xp.conj(xp.matrix_transpose(basis)) @ rho)
+        dual_rho, projected = rho - onto, _sq_norm(_widen(onto, problem), xp)
+    c = _widen(problem.op.adjoint(dual_rho), problem)
     x_w, rho_w = _widen(x, problem), _widen(rho, problem)
     lambd = problem.lambd
     if not isinstance(lambd, float):
@@ -249,7 +263,8 @@ def _certify(problem: Problem, x: Array, Ax: Array, tol: float, n_iter: Array | 
     terms = xp.clip(penalty - s * _real_product(correlation, x_w, xp), min=0.0)
     if free is not None:
         terms = xp.where(free, xp.zeros_like(terms), terms)
-    gap = 0.5 * (1.0 - s) ** 2 * quadratic + xp.sum(terms, axis=0)
+    dual_quadratic = quadratic if basis is None else _sq_norm(_widen(dual_rho, problem), xp)
+    gap = 0.5 * projected + 0.5 * (1.0 - s) ** 2 * dual_quadratic + xp.sum(terms, axis=0)
     if l2:
         excess = xp.clip(_magnitude(c, problem.positive, xp) - lambd, min=0.0)
         fenchel_young = (
@@ -257,11 +272,14 @@ def _certify(problem: Problem, x: Array, Ax: Array, tol: float, n_iter: Array | 
         )
         gap = xp.minimum(gap, xp.sum(xp.clip(fenchel_young, min=0.0), axis=0))
 
-    finite = xp.isfinite(primal) & xp.isfinite(gap)
+    b_w = _widen(problem.b, problem)
+    half_b = 0.5 * _sq_norm(b_w, xp)
+    # Squares of data near the smallest float underflow to 0 and would certify anything.
+    finite = xp.isfinite(primal) & xp.isfinite(gap) & ~((half_b == 0) & xp.any(b_w != 0, axis=0))
     relative = _ratio(gap, primal, xp)
     # Relatively, or absolutely against P(0) = ||b||^2 / 2, so that exact fits converge.
-    met = (gap <= tol * primal) | (gap <= tol * 0.5 * _sq_norm(_widen(problem.b, problem), xp))
-    if free is not None:
+    met = (gap <= tol * primal) | (gap <= tol * half_b)
+    if free is not None and basis is None:
         residual = _free_residual(problem, c, x_w, free, xp)
         relative = xp.maximum(relative, residual)
         met = met & (residual <= tol)

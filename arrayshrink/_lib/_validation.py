@@ -25,6 +25,7 @@ __all__ = [
     "check_threshold",
     "float_format",
     "is_array",
+    "library_name",
     "namespace_of",
     "namespace_or_none",
     "real_dtype",
@@ -47,7 +48,7 @@ _DISPLAY_NAMES = {
 }
 
 
-def _library(xp: ModuleType) -> str:
+def library_name(xp: ModuleType) -> str:
     """The name of the library behind namespace ``xp``, for error messages."""
     name = _compat.backend_name(xp)
     return _DISPLAY_NAMES.get(name, name)
@@ -71,8 +72,8 @@ def check_same_library(
 ) -> None:
     if a_xp is not xp:
         raise TypeError(
-            f"{func}(): {name} is {_a(_library(a_xp))} array but {data_name} is "
-            f"{_a(_library(xp))} array; pass both from the same array library."
+            f"{func}(): {name} is {_a(library_name(a_xp))} array but {data_name} is "
+            f"{_a(library_name(xp))} array; pass both from the same array library."
         )
 
 
