@@ -147,7 +147,7 @@ def _operator(A: Any, b: Array, xp: ModuleType, func: str) -> tuple[_solvers.Ope
         A_adjoint = xp.matrix_transpose(A_conj)
         return _solvers.Operator(lambda x: A @ x, lambda r: A_adjoint @ r, tuple(A.shape)), b
     if isinstance(A, LinearOperator):
-        shape = (int(A.shape[0]), int(A.shape[1]))
+        shape = _operator_shape(func, A.shape)
         _check_shape(func, shape, b, "the operator A")
         forward = _checked_product(func, "forward", A.forward, shape, xp)
         adjoint = _checked_product(func, "adjoint", A.adjoint, shape, xp)
@@ -156,6 +156,20 @@ def _operator(A: Any, b: Array, xp: ModuleType, func: str) -> tuple[_solvers.Ope
         f"{func}(): A must be a 2-d array or an object with forward(x), adjoint(r) and "
         f"shape; got {type(A).__name__}."
     )
+
+
+def _operator_shape(func: str, shape: Any) -> tuple[int, int]:
+    """A LinearOperator's shape: two non-negative integers (m, n)."""
+    if (
+        not isinstance(shape, tuple | list)
+        or len(shape) != 2
+        or not all(isinstance(d, numbers.Integral) and not isinstance(d, bool) for d in shape)
+        or min(shape) < 0
+    ):
+        raise TypeError(
+            f"{func}(): A.shape must be a pair of non-negative integers (m, n); got {shape!r}."
+        )
+    return int(shape[0]), int(shape[1])
 
 
 def _check_shape(func: str, shape: tuple[int, int], b: Array, what: str) -> None:
@@ -324,6 +338,11 @@ def _solve(
         )
     if callback is not None and not callable(callback):
         raise TypeError(f"{func}(): callback must be callable; got {callback!r}.")
+    if unroll and (callback is not None or history or verbose):
+        raise ValueError(
+            f"{func}(): callback, history and verbose act at check points, which "
+            "unroll=True does not have (it runs max_iter iterations, then certifies once)."
+        )
     xp = _checked_namespace(func, xp, _namespace(func, b, A, x0, lambd))
     _validation.check_floating(b, xp, func, name="b")
     if b.ndim not in (1, 2):
@@ -445,8 +464,10 @@ def _printer(func: str, xp: ModuleType) -> _solvers.Monitor:
     """verbose=True: one line per check point."""
 
     def monitor(n_iter: int, check: Any) -> None:
+        if not _compat.size(check.converged):
+            return  # an empty batch
         left = int(xp.sum(xp.astype(~check.converged, xp.int64)))
-        total = _compat.size(check.converged) or 1
+        total = _compat.size(check.converged)
         print(
             f"{func}: iteration {n_iter:>6}  not converged {left:>4}/{total}  worst gap "
             f"{float(xp.max(check.gap)):.3e}  objective {float(xp.sum(check.objective)):.6e}"

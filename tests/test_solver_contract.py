@@ -591,3 +591,19 @@ def test_xp_must_name_the_library_of_b() -> None:
         fista(A, b, 0.1, xp="numpy")
     with pytest.raises(TypeError, match="callback must be callable; got 1"):
         fista(A, b, 0.1, callback=1)
+
+
+@pytest.mark.parametrize("shape", [(40,), None, (40, 60.5), ("40", "60"), (40, 60, 1), (-1, 60)])
+def test_operator_shape_must_be_two_integers(shape: Any) -> None:
+    _, b = _problem()
+    operator = _BadOperator(40, 60)
+    operator.shape = shape  # type: ignore[assignment]
+    with pytest.raises(TypeError, match=r"A.shape must be a pair of non-negative integers"):
+        fista(operator, b, 0.1)
+
+
+def test_unroll_refuses_check_point_arguments() -> None:
+    A, b = _problem()
+    for kwargs in ({"callback": print}, {"history": True}, {"verbose": True}):
+        with pytest.raises(ValueError, match="act at check points, which unroll=True"):
+            fista(A, b, 0.1, lipschitz=10.0, unroll=True, **kwargs)
