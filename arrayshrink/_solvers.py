@@ -115,6 +115,14 @@ def _checked_product(
                 f"{func}(): A.{method} must return an array of the library of b; got "
                 f"{type(out).__name__}."
             )
+        _validation.check_floating(out, xp, func, name=f"the output of A.{method}")
+        if xp.isdtype(out.dtype, "complex floating") and not xp.isdtype(
+            v.dtype, "complex floating"
+        ):
+            raise TypeError(
+                f"{func}(): A.{method} returned {out.dtype} for real input; a complex "
+                "operator needs complex b (or x0), e.g. b + 0j."
+            )
         if tuple(out.shape) != expected:
             raise ValueError(
                 f"{func}(): A.{method} returned shape {tuple(out.shape)} for an input of "

@@ -607,3 +607,33 @@ def test_unroll_refuses_check_point_arguments() -> None:
     for kwargs in ({"callback": print}, {"history": True}, {"verbose": True}):
         with pytest.raises(ValueError, match="act at check points, which unroll=True"):
             fista(A, b, 0.1, lipschitz=10.0, unroll=True, **kwargs)
+
+
+class _OutputOperator:
+    """Products of the right shape whose output is transformed (dtype, mask)."""
+
+    def __init__(self, matrix: np.ndarray, transform: Any) -> None:
+        self.shape = matrix.shape
+        self._matrix, self._transform = matrix, transform
+
+    def forward(self, x: Any) -> Any:
+        return self._transform(self._matrix @ x)
+
+    def adjoint(self, r: Any) -> Any:
+        return self._transform(self._matrix.T @ r)
+
+
+@pytest.mark.parametrize(
+    ("transform", "message"),
+    [
+        (lambda out: out.astype(np.int64), "output of A.forward must have a real or complex"),
+        (lambda out: out + 0j, r"A.forward returned complex128 for real input"),
+        (np.ma.masked_array, "output of A.forward is a numpy.ma masked array"),
+    ],
+)
+def test_operator_outputs_must_be_dense_and_of_the_problem_kind(
+    transform: Any, message: str
+) -> None:
+    A, b = _problem()
+    with pytest.raises(TypeError, match=message):
+        fista(_OutputOperator(A, transform), b, 0.1)
