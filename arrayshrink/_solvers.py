@@ -81,15 +81,20 @@ def _namespace(func: str, b: Any, A: Any, x0: Any, lambd: Any) -> ModuleType:
     return xp
 
 
+def _read(compute: Callable[[], Array], a: Array, xp: ModuleType) -> Array | None:
+    """``compute()`` from array ``a`` where its result can be read now, else None: not
+    for lazy or traced ``a``, nor inside a jax.jit trace, where even a concrete array
+    closed over by the traced function gives traced results."""
+    if not _compat.is_concrete(a, xp):
+        return None
+    value = compute()
+    return value if _compat.is_concrete(value, xp) else None
+
+
 def _finite(func: str, name: str, a: Array, xp: ModuleType) -> None:
     """Non-finite data that can be read now raises; lazily it gives a NaN result."""
-    if not _compat.is_concrete(a, xp):
-        return
-    finite = xp.isfinite(a)
-    all_finite = xp.all(finite)
-    if not _compat.is_concrete(all_finite, xp):  # concrete data inside a jax.jit trace
-        return
-    if not bool(all_finite):
+    finite = _read(lambda: xp.isfinite(a), a, xp)
+    if finite is not None and not bool(xp.all(finite)):
         count = int(xp.sum(xp.astype(~finite, xp.int64)))
         raise ValueError(
             f"{func}(): {name} must be finite; it holds {count} NaN or infinite "
@@ -254,9 +259,8 @@ def _free_coefficients(lambd: Any, l2: float, xp: ModuleType) -> bool | None:
         return False
     if isinstance(lambd, float):
         return lambd == 0
-    if not _compat.is_concrete(lambd, xp):
-        return None
-    return bool(xp.any(lambd == 0))
+    any_free = _read(lambda: xp.any(lambd == 0), lambd, xp)
+    return None if any_free is None else bool(any_free)
 
 
 def _free_basis(A: Any, threshold: Any, dtype: Any, xp: ModuleType) -> Array | None:
@@ -274,7 +278,10 @@ def _free_basis(A: Any, threshold: Any, dtype: Any, xp: ModuleType) -> Array | N
         if weights.shape[0] == 1:
             free = xp.arange(A.shape[1], device=_compat.device(A))
         else:
-            free = xp.nonzero(weights == 0)[0]
+            mask = _read(lambda: weights == 0, weights, xp)
+            if mask is None:
+                return None
+            free = xp.nonzero(mask)[0]
     if not _compat.is_concrete(free, xp) or not hasattr(xp, "linalg"):
         return None
     columns = xp.take(xp.astype(A, dtype, copy=False), free, axis=1)
@@ -327,9 +334,8 @@ def _solve(
     verbose: bool,
     xp: ModuleType | None,
 ) -> LassoResult:
-    for name, flag in (("restart", restart), ("unroll", unroll), ("positive", positive)):
-        _check_flag(func, name, flag)
-    for name, flag in (("history", history), ("verbose", verbose)):
+    flags = {"restart": restart, "unroll": unroll, "positive": positive}
+    for name, flag in {**flags, "history": history, "verbose": verbose}.items():
         _check_flag(func, name, flag)
     _check_number(func, "max_iter", max_iter, minimum=1, integer=True)
     _check_number(func, "check_every", check_every, minimum=1, integer=True)

@@ -931,3 +931,20 @@ def test_hypothesis_thresholds_of_every_dtype(xp: ModuleType, data: st.DataObjec
     else:
         with pytest.raises(ValueError, match=rf"{func}\(\): lambd must be in the range"):
             _lazy_func(func)(x, lam)
+
+
+def test_concrete_threshold_closed_over_by_jax_jit() -> None:
+    """Inside jax.jit a concrete threshold array gives traced comparisons: an invalid
+    entry gives NaN there (it cannot raise), valid ones shrink as outside jit."""
+    jax = pytest.importorskip("jax")
+    import jax.numpy as jnp
+
+    x = jnp.asarray([1.0, 2.0, -3.0])
+    bad = jnp.asarray([-1.0, 0.5, 0.5])
+    good = jnp.asarray([0.5, 0.5, 1.0])
+    out = np.asarray(jax.jit(lambda x: softshrink(x, bad))(x))
+    np.testing.assert_array_equal(np.isnan(out), [True, False, False])
+    np.testing.assert_allclose(out[1:], [1.5, -2.5])
+    np.testing.assert_allclose(
+        np.asarray(jax.jit(lambda x: hardshrink(x, good))(x)), [1.0, 2.0, -3.0]
+    )

@@ -637,3 +637,21 @@ def test_operator_outputs_must_be_dense_and_of_the_problem_kind(
     A, b = _problem()
     with pytest.raises(TypeError, match=message):
         fista(_OutputOperator(A, transform), b, 0.1)
+
+
+def test_concrete_arrays_closed_over_by_a_jitted_function(jax: ModuleType) -> None:
+    """Inside jax.jit even concrete arrays give traced results: zero weights still get
+    their certificate, and an invalid weight gives NaN (it cannot raise there)."""
+    import jax.numpy as jnp
+
+    A, b = _problem(m=60, n=10)
+    weights = np.r_[0.0, np.full(9, 0.3)]
+    A_j, w_j = jnp.asarray(A), jnp.asarray(weights)
+    jitted = jax.jit(lambda b: fista(A_j, b, w_j, tol=1e-10, max_iter=5000))(jnp.asarray(b))
+    eager = fista(A, b, weights, tol=1e-10, max_iter=5000)
+    assert bool(jitted.converged)
+    np.testing.assert_allclose(np.asarray(jitted.x), eager.x, atol=1e-6)
+    bad = jnp.asarray(np.r_[-1.0, np.full(9, 0.3)])
+    result = jax.jit(lambda b: fista(A_j, b, bad, max_iter=50))(jnp.asarray(b))
+    assert not bool(result.converged)
+    assert np.all(np.isnan(np.asarray(result.x)))

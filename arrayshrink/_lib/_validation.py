@@ -374,8 +374,11 @@ def _array_threshold(
         )
     valid = _within(lambd, xp, fmt, cached=cached)
     invalid = None
-    if _compat.is_concrete(lambd, xp):
-        if not bool(xp.all(valid)):
+    # The reduction too must be concrete: inside a jax.jit trace, a concrete lambd
+    # closed over by the traced function still gives traced results.
+    all_valid = xp.all(valid) if _compat.is_concrete(lambd, xp) else None
+    if all_valid is not None and _compat.is_concrete(all_valid, xp):
+        if not bool(all_valid):
             found = _describe_invalid(lambd, valid, xp)
             raise _range_error(func, name, fmt, found, array=True)
     else:
