@@ -505,9 +505,7 @@ def _traced_loops(xp: ModuleType, *arrays: Any) -> _solvers.Loops | None:
     concrete = all(_compat.is_concrete(a, xp) for a in arrays if _compat.namespace_for(a) is xp)
     if concrete and _compat.is_concrete(xp.zeros(()), xp):
         return None
-    loops = _backends.native("solver_loops", xp)
-    assert loops is None or isinstance(loops, _solvers.Loops)
-    return loops
+    return _backends.solver_loops(_backends.profile(xp))
 
 
 _PARAMETERS = """

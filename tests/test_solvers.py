@@ -482,7 +482,7 @@ def test_traced_batch_driver_runs_the_tail_at_the_small_size() -> None:
     records its branches: the late blocks run at the small static size."""
     import array_api_compat.numpy as xp
 
-    from arrayshrink._agnostic import _solvers
+    from arrayshrink._agnostic import _loops, _solvers
 
     A, b = make_problem(30, 80, k=96, seed=14)
     b[:, 5] *= 20.0  # one hard column: the rest converge long before it
@@ -493,7 +493,7 @@ def test_traced_batch_driver_runs_the_tail_at_the_small_size() -> None:
         branches_run.append(int(index))
         return branches[int(index)](operand)
 
-    loops = _solvers.Loops(_solvers._python_while, _solvers._python_fori, switch)
+    loops = _loops.Loops(_loops._python_while, _loops._python_fori, switch)
     problem = _solvers.Problem(
         _solvers.Operator(lambda x: A @ x, lambda r: A.T @ r, A.shape),
         b,

@@ -24,6 +24,7 @@ from dataclasses import dataclass, field, replace
 from types import ModuleType
 from typing import Any, NamedTuple
 
+from arrayshrink._agnostic._loops import PYTHON_LOOPS, Loops
 from arrayshrink._agnostic._result import LassoResult
 from arrayshrink._agnostic._shrink import softshrink
 
@@ -58,36 +59,6 @@ class Options:
     accelerate: bool
     restart: bool
     unroll: bool = False
-
-
-@dataclass(frozen=True)
-class Loops:
-    """Control flow of the backend, for traced arrays: while_loop(cond, body, state),
-    fori_loop(n, body, state), with ``body(state) -> state``, and switch(index,
-    branches, operand), which runs ``branches[index](operand)``."""
-
-    while_loop: Callable[[Callable[[Any], Any], Callable[[Any], Any], Any], Any]
-    fori_loop: Callable[[Any, Callable[[Any], Any], Any], Any]
-    switch: Callable[[Any, list[Callable[[Any], Any]], Any], Any]
-
-
-def _python_while(cond: Callable[[Any], Any], body: Callable[[Any], Any], state: Any) -> Any:
-    while bool(cond(state)):
-        state = body(state)
-    return state
-
-
-def _python_fori(n: int, body: Callable[[Any], Any], state: Any) -> Any:
-    for _ in range(n):
-        state = body(state)
-    return state
-
-
-def _python_switch(index: Any, branches: list[Callable[[Any], Any]], operand: Any) -> Any:
-    return branches[int(index)](operand)
-
-
-PYTHON_LOOPS = Loops(_python_while, _python_fori, _python_switch)
 
 
 def _sq_norm(v: Array, xp: ModuleType) -> Array:

@@ -11,9 +11,21 @@ from collections.abc import Callable
 from types import ModuleType
 from typing import Any
 
+from arrayshrink._agnostic._loops import Loops
+from arrayshrink._backends._profiles import Profile, profile
 from arrayshrink._lib import _compat
 
-__all__ = ["fast_kernels", "fast_module", "native"]
+__all__ = [
+    "Profile",
+    "fast_kernels",
+    "fast_module",
+    "has_float64",
+    "native",
+    "persist",
+    "profile",
+    "solver_loops",
+    "stop_gradient",
+]
 
 Kernel = Callable[..., Any]
 
@@ -88,3 +100,59 @@ def native(name: str, xp: ModuleType) -> Kernel | None:
     module = _module_for(_compat.backend_name(xp))
     kernel = _NATIVE[key] = None if module is None else getattr(module, name, None)
     return kernel
+
+
+# --- what the solvers ask of a backend (each imports the backend on first use) -----
+
+
+def solver_loops(backend: Profile) -> Loops | None:
+    """The backend's traced loops (JAX's lax loops), or None: Python loops."""
+    if backend.loops == "jax":
+        from arrayshrink._backends import _jax_loops
+
+        return _jax_loops.LOOPS
+    return None
+
+
+def stop_gradient(backend: Profile) -> Callable[[Any], Any]:
+    """The backend's way to treat a value as a constant under differentiation."""
+    if backend.autodiff == "jax":
+        from arrayshrink._backends import _jax_loops
+
+        return _jax_loops.stop_gradient
+    if backend.autodiff == "torch":
+        return _detach
+    return _unchanged
+
+
+def persist(backend: Profile) -> Callable[..., tuple[Any, ...]]:
+    """How a solve keeps its iterates: persisted for a lazy backend (Dask), so that the
+    graph does not grow with the iterations; as they are otherwise."""
+    if backend.lazy:
+        import dask
+
+        return dask.persist  # type: ignore[no-any-return]
+    return _as_they_are
+
+
+def has_float64(backend: Profile, device: Any) -> bool:
+    """Whether float64 arithmetic is available now, on ``device``."""
+    if backend.float64 == "x64":
+        import jax
+
+        return bool(jax.config.jax_enable_x64)
+    if backend.float64 == "not on mps":
+        return getattr(device, "type", None) != "mps"
+    return backend.float64 == "always"
+
+
+def _detach(tensor: Any) -> Any:
+    return tensor.detach()
+
+
+def _unchanged(a: Any) -> Any:
+    return a
+
+
+def _as_they_are(*arrays: Any) -> tuple[Any, ...]:
+    return arrays

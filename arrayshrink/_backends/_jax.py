@@ -8,7 +8,6 @@ reverse mode, ``vmap``, ``jacfwd``, ``jacrev`` and ``hessian`` all follow from i
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from functools import partial
 from typing import Any
 
@@ -16,14 +15,12 @@ import jax
 import jax.numpy as jnp
 
 from arrayshrink import _agnostic
-from arrayshrink._agnostic._solvers import Loops
 
 __all__ = [
     "fast_hardshrink",
     "fast_softshrink",
     "fast_tanhshrink",
     "softshrink",
-    "solver_loops",
 ]
 
 
@@ -86,17 +83,6 @@ def fast_softshrink(x: Any, lambd: Any) -> Any:
 def fast_hardshrink(x: Any, lambd: Any) -> Any:
     """The jitted hardshrink for a real array and a valid scalar threshold, else None."""
     return _real_hardshrink(x, float(lambd)) if _usable(x, lambd) else None
-
-
-# --- the Lasso solvers under jax.jit and jax.grad -----------------------------------
-
-
-def _fori_loop(count: Any, body: Callable[[Any], Any], state: Any) -> Any:
-    # With a Python-int count, fori_loop runs as a scan: reverse-mode differentiable.
-    return jax.lax.fori_loop(0, count, lambda _, carried: body(carried), state)
-
-
-solver_loops = Loops(jax.lax.while_loop, _fori_loop, jax.lax.switch)
 
 
 # tanhshrink: the generic code itself, compiled once per shape and dtype, so that it runs
