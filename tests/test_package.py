@@ -18,7 +18,7 @@ MODULES = [
     "arrayshrink._shrink",
     "arrayshrink._modules",
     "arrayshrink._agnostic",
-    "arrayshrink._agnostic._shrink",
+    "arrayshrink._agnostic._formulas",
     "arrayshrink._lib._compat",
     "arrayshrink._lib._validation",
     "arrayshrink._report",

@@ -1,5 +1,5 @@
 """Pure Array API implementations: no validation, no backend imports."""
 
-from arrayshrink._agnostic._shrink import hardshrink, softshrink, tanhshrink
+from arrayshrink._agnostic._formulas import hardshrink, softshrink, tanhshrink
 
 __all__ = ["hardshrink", "softshrink", "tanhshrink"]

@@ -26,7 +26,7 @@ from typing import Any, NamedTuple
 
 from arrayshrink._agnostic._loops import PYTHON_LOOPS, Loops
 from arrayshrink._agnostic._result import LassoResult
-from arrayshrink._agnostic._shrink import softshrink
+from arrayshrink._agnostic._formulas import softshrink
 
 __all__ = ["LassoResult", "Loops", "Operator", "Options", "Problem", "lambda_max", "solve"]
 
