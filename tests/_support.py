@@ -8,6 +8,7 @@ from types import ModuleType
 from typing import Any
 
 import numpy as np
+import pytest
 from array_api_compat import (
     is_array_api_strict_namespace,
     is_cupy_array,
@@ -138,3 +139,10 @@ def load_example(name: str) -> Any:
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
+
+
+# A lazy backend (Dask) computes at every check point of a solve: thousands of
+# iterations take minutes there. Its solves are covered by the short ones.
+long_solve = pytest.mark.eager_only(
+    reason="a long solve computes at every check point; the short solves cover it"
+)

@@ -3,11 +3,26 @@
 ``ARRAYSHRINK_BACKENDS=torch,jax`` restricts the run to the named backends; a named
 backend that is not installed is an error, never a silent skip. CuPy without a usable
 GPU is skipped, with the reason shown.
+
+Tests say where they do not apply with markers, never with a skip in their body
+(as array-api-extra's tests do). The ``xp`` fixture, and the one-library fixtures
+``jax``, ``torch`` and ``da``, apply them:
+
+- ``skip_xp_backend("dask", reason=...)`` / ``xfail_xp_backend("dask", reason=...,
+  strict=True)``: by library name;
+- ``eager_only(reason=...)``, ``lazy_only(...)``, ``needs_autodiff(...)``,
+  ``needs_tracers(...)``: by a fact of the library's profile
+  (``arrayshrink._backends._profiles``), the same facts dispatch and the solvers read.
+
+A test that takes ``jax``, ``torch`` or ``da`` runs only where that library is under
+test (it is deselected elsewhere), and JAX is set up once, with float64 enabled, at the
+start of the session (``_setup_jax``).
 """
 
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import os
 from collections.abc import Iterator
 from types import ModuleType
@@ -16,6 +31,8 @@ from typing import Any
 import pytest
 from array_api_extra.testing import patch_lazy_xp_functions
 from hypothesis import HealthCheck, settings
+
+from arrayshrink._backends._profiles import PROFILES, Profile
 
 BACKENDS = ("numpy", "array_api_strict", "torch", "jax", "dask", "cupy")
 
@@ -48,6 +65,81 @@ def _requested() -> tuple[str, ...]:
 REQUESTED = _requested()
 EXPLICIT = bool(os.environ.get("ARRAYSHRINK_BACKENDS", "").strip())
 
+# The one-library fixtures and the library each one gives.
+SINGLE = {"jax": "jax", "torch": "torch", "da": "dask"}
+
+
+def _setup_jax() -> None:
+    """float64 for every JAX array of the session (JAX's default is float32 only).
+
+    Set once, before any test; a test of the float32-only mode uses the ``jax_x32``
+    fixture, which restores it."""
+    if importlib.util.find_spec("jax") is None:
+        return
+    import jax
+
+    jax.config.update("jax_enable_x64", True)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    _setup_jax()
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Deselect the tests of one library (fixtures jax, torch, da) not under test."""
+    kept, dropped = [], []
+    for item in items:
+        fixtures = getattr(item, "fixturenames", ())
+        libraries = {SINGLE[name] for name in fixtures if name in SINGLE}
+        (kept if libraries <= set(REQUESTED) else dropped).append(item)
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = kept
+
+
+# --- markers ---------------------------------------------------------------------------
+
+# Markers that test a fact of the profile: name -> (the fact holds, what is missing).
+_FACTS = {
+    "eager_only": (lambda p: not p.lazy, "is lazy"),
+    "lazy_only": (lambda p: p.lazy, "is eager"),
+    "needs_autodiff": (lambda p: p.autodiff is not None, "has no automatic differentiation"),
+    "needs_tracers": (lambda p: bool(p.tracers), "has no tracers"),
+}
+
+
+def _profile(name: str) -> Profile:
+    return PROFILES.get(name) or Profile(name, name)
+
+
+def _apply_markers(request: pytest.FixtureRequest, name: str) -> None:
+    """Skip or xfail the case of library ``name`` as the test's markers say."""
+    node = request.node
+    for marker_name, act in (
+        ("skip_xp_backend", pytest.skip),
+        ("xfail_xp_backend", None),
+    ):
+        for marker in node.iter_markers(marker_name):
+            if len(marker.args) != 1 or marker.args[0] not in BACKENDS:
+                raise TypeError(f"{marker_name} takes one backend name of {BACKENDS}")
+            allowed = {"reason"} if act else {"reason", "strict"}
+            if set(marker.kwargs) - allowed or "reason" not in marker.kwargs:
+                raise TypeError(f"{marker_name} takes reason= (and strict= for xfail)")
+            if marker.args[0] != name:
+                continue
+            reason = f"{name}: {marker.kwargs['reason']}"
+            if act is not None:
+                act(reason)
+            else:
+                strict = marker.kwargs.get("strict", True)
+                node.add_marker(pytest.mark.xfail(reason=reason, strict=strict))
+    facts = _profile(name)
+    for marker_name, (holds, missing) in _FACTS.items():
+        for marker in node.iter_markers(marker_name):
+            if not holds(facts):
+                reason = marker.kwargs.get("reason") or (marker.args[0] if marker.args else "")
+                pytest.skip(f"{facts.display} {missing}: {reason}" if reason else missing)
+
 
 def _import_backend(name: str) -> ModuleType:
     """The raw library module of a backend, or a skip (an error when it was requested)."""
@@ -55,17 +147,13 @@ def _import_backend(name: str) -> ModuleType:
     try:
         module = importlib.import_module(module_name)
     except ImportError as exc:
-        if EXPLICIT and name != "cupy":
+        if EXPLICIT and not _profile(name).needs_gpu:
             raise pytest.UsageError(
                 f"ARRAYSHRINK_BACKENDS asks for {name}, which does not import: {exc}"
             ) from exc
         pytest.skip(f"{name} is not installed")
-    if name == "cupy" and not module.is_available():
-        pytest.skip("CuPy is installed but no CUDA GPU is usable here")
-    if name == "jax":
-        import jax
-
-        jax.config.update("jax_enable_x64", True)
+    if _profile(name).needs_gpu and not module.is_available():
+        pytest.skip(f"{_profile(name).display} is installed but no CUDA GPU is usable here")
     return module
 
 
@@ -81,12 +169,50 @@ def _namespace(name: str, module: ModuleType) -> ModuleType:
 
 
 @pytest.fixture(params=REQUESTED)
-def xp(request: pytest.FixtureRequest) -> Iterator[ModuleType]:
+def library(request: pytest.FixtureRequest) -> str:
+    """The name of the backend under test, once the test's markers are applied."""
+    name: str = request.param
+    _apply_markers(request, name)
+    return name
+
+
+@pytest.fixture
+def xp(library: str, request: pytest.FixtureRequest) -> Iterator[ModuleType]:
     """The array namespace under test; lazy backends run tagged functions lazily."""
-    name = request.param
-    namespace = _namespace(name, _import_backend(name))
+    namespace = _namespace(library, _import_backend(library))
     with patch_lazy_xp_functions(request, xp=namespace):
         yield namespace
+
+
+def _one_library(name: str, request: pytest.FixtureRequest) -> ModuleType:
+    _apply_markers(request, name)
+    return _import_backend(name)
+
+
+@pytest.fixture
+def jax(request: pytest.FixtureRequest) -> ModuleType:
+    """The ``jax`` module (float64 enabled), for the tests of JAX alone."""
+    _one_library("jax", request)
+    return importlib.import_module("jax")
+
+
+@pytest.fixture
+def torch(request: pytest.FixtureRequest) -> ModuleType:
+    """The ``torch`` module, for the tests of PyTorch alone."""
+    return _one_library("torch", request)
+
+
+@pytest.fixture
+def da(request: pytest.FixtureRequest) -> ModuleType:
+    """The ``dask.array`` module, for the tests of Dask alone."""
+    return _one_library("dask", request)
+
+
+@pytest.fixture
+def jax_x32(jax: ModuleType) -> Iterator[ModuleType]:
+    """JAX in its default mode (float64 disabled) for one test, restored after it."""
+    with jax.enable_x64(False):
+        yield jax
 
 
 @pytest.fixture

@@ -9,7 +9,6 @@ from types import ModuleType
 
 import numpy as np
 import pytest
-from array_api_compat import is_array_api_strict_namespace, is_dask_namespace
 from array_api_extra.testing import assert_equal
 
 from arrayshrink import hardshrink, softshrink, tanhshrink
@@ -33,9 +32,8 @@ def test_scalar_threshold_out_of_range(
         func(x, bad)  # type: ignore[operator]
 
 
+@pytest.mark.skip_xp_backend("array_api_strict", reason="no float16 dtype")
 def test_half_threshold_range_is_the_half_range(xp: ModuleType) -> None:
-    if is_array_api_strict_namespace(xp):
-        pytest.skip("array-api-strict has no float16")
     x = xp.asarray(np.zeros(2, dtype=np.float16))
     with pytest.raises(ValueError, match=r"\[0, 65504\] for input dtype float16; got 70000"):
         softshrink(x, 70000)
@@ -94,8 +92,7 @@ def test_non_number_threshold_rejected(xp: ModuleType, func: object, bad: object
         func(x, bad)  # type: ignore[operator]
 
 
-def test_mixed_libraries_rejected() -> None:
-    torch = pytest.importorskip("torch")
+def test_mixed_libraries_rejected(torch: ModuleType) -> None:
     with pytest.raises(TypeError, match=r"lambd is a PyTorch array but x is a NumPy array"):
         softshrink(np.asarray([1.0]), torch.asarray([0.5]))
     with pytest.raises(TypeError, match=r"lambd is a NumPy array but x is a PyTorch array"):
@@ -112,9 +109,8 @@ def test_mixed_libraries_rejected() -> None:
         ([math.inf, -math.inf], r"2 invalid entries, e\.g\. inf"),
     ],
 )
+@pytest.mark.eager_only(reason="values cannot raise lazily, they become NaN (test_lazy.py)")
 def test_array_threshold_with_invalid_entries(xp: ModuleType, bad: list[float], found: str) -> None:
-    if is_dask_namespace(xp):
-        pytest.skip("tested in test_lazy.py: values cannot raise lazily, they become NaN")
     x = xp.asarray([1.0, 2.0, 3.0][: len(bad)])
     for func in THRESHOLDED:
         with pytest.raises(ValueError, match=rf"lambd must be in the range .*; got {found}\.$"):

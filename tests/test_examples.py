@@ -9,14 +9,11 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-import pytest
 from _support import load_example
+from scipy import fft
+from sklearn.linear_model import Lasso
 
 from arrayshrink import fista
-
-pytest.importorskip("sklearn")
-fft = pytest.importorskip("scipy.fft")
-from sklearn.linear_model import Lasso  # noqa: E402
 
 
 def test_sparse_recovery_finds_the_support_at_the_lasso_optimum() -> None:

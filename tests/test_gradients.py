@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import importlib.util
 import math
+from types import ModuleType
 from typing import Any
 
 import numpy as np
@@ -22,6 +23,10 @@ BOUNDARY = [-math.inf, -2.0, -0.5, -0.25, -0.0, 0.0, 0.25, 0.5, 0.75, math.inf, 
 # exactly +-lambd) and at NaN (the gradient passes: 1).
 SOFT_DX = [1.0, 1.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 1.0, 1.0, 1.0]
 HARD_DX = SOFT_DX
+# torch as the reference of the JAX tests (the JAX session installs it).
+needs_torch_reference = pytest.mark.skipif(
+    importlib.util.find_spec("torch") is None, reason="torch (the reference) is not installed"
+)
 
 
 def _away_from_kinks(rng: np.random.Generator, shape: tuple[int, ...], lambd: float) -> np.ndarray:
@@ -43,12 +48,9 @@ def _central_difference(f: Any, x: np.ndarray, h: float = 1e-6) -> np.ndarray:
 
 
 class TestTorch:
-    torch = pytest.importorskip("torch") if importlib.util.find_spec("torch") else None
-
     @pytest.fixture(autouse=True)
-    def _needs_torch(self) -> None:
-        if self.torch is None:
-            pytest.skip("torch is not installed")
+    def _torch(self, torch: ModuleType) -> None:
+        self.torch = torch
 
     def _grad(self, func: Any, values: list[float], *args: Any) -> np.ndarray:
         torch = self.torch
@@ -210,14 +212,8 @@ class TestTorch:
 # ------------------------------------------------------------------------------ JAX
 
 
+@pytest.mark.usefixtures("jax")
 class TestJax:
-    @pytest.fixture(autouse=True)
-    def _jax(self) -> None:
-        pytest.importorskip("jax")
-        import jax
-
-        jax.config.update("jax_enable_x64", True)
-
     def test_boundary_table(self) -> None:
         import jax
         import jax.numpy as jnp
@@ -233,10 +229,11 @@ class TestJax:
             grad = jax.jit(jax.grad(lambda a, f=func: f(a, LAMBD).sum()))(x)
             np.testing.assert_array_equal(grad, expected)
 
+    @needs_torch_reference
     def test_boundary_table_equals_torch(self) -> None:
-        torch = pytest.importorskip("torch")
         import jax
         import jax.numpy as jnp
+        import torch
 
         for name in ("softshrink", "hardshrink"):
             xt = torch.tensor(BOUNDARY, dtype=torch.float64, requires_grad=True)
@@ -356,6 +353,7 @@ def test_backends_without_autodiff_keep_working() -> None:
     )
 
 
+@pytest.mark.usefixtures("torch")
 @pytest.mark.parametrize(
     "call",
     [
@@ -368,7 +366,6 @@ def test_backends_without_autodiff_keep_working() -> None:
 def test_first_call_of_a_process_under_torch_compile(call: str) -> None:
     """Every lookup arrayshrink caches is traceable: a cold process compiles fullgraph,
     with warnings as errors (Dynamo warns about what it cannot trace faithfully)."""
-    pytest.importorskip("torch")
     import subprocess
     import sys
 

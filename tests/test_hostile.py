@@ -47,8 +47,7 @@ lazy_xp_function(tanhshrink)
 HAS_TORCH = importlib.util.find_spec("torch") is not None
 HAS_DASK = importlib.util.find_spec("dask") is not None
 HAS_ML_DTYPES = importlib.util.find_spec("ml_dtypes") is not None
-needs_torch = pytest.mark.skipif(not HAS_TORCH, reason="torch is not installed")
-needs_dask = pytest.mark.skipif(not HAS_DASK, reason="dask is not installed")
+needs_torch = pytest.mark.skipif(not HAS_TORCH, reason="torch (the reference) is not installed")
 needs_ml_dtypes = pytest.mark.skipif(not HAS_ML_DTYPES, reason="ml_dtypes is not installed")
 
 HALVES = ("float16", "bfloat16")
@@ -503,10 +502,7 @@ def test_read_only_input_is_accepted_and_kept() -> None:
     np.testing.assert_array_equal(arrayshrink.softshrink(x, lam), soft_reference(x, 0.5))
 
 
-@needs_dask
-def test_read_only_numpy_blocks_in_dask() -> None:
-    import dask.array as da
-
+def test_read_only_numpy_blocks_in_dask(da: ModuleType) -> None:
     x_np = np.asarray(X_VALUES)
     x_np.flags.writeable = False
     x = da.from_array(x_np, chunks=4)
@@ -640,10 +636,7 @@ def test_numpy_bfloat16_threshold_and_float8_input() -> None:
 # ------------------------------------------------------------------------ torch
 
 
-@needs_torch
-def test_torch_meta_tensors_give_meta_results() -> None:
-    import torch
-
+def test_torch_meta_tensors_give_meta_results(torch: ModuleType) -> None:
     x = torch.empty(4, 3, device="meta")
     for lam in (torch.empty(3, device="meta"), torch.empty((), device="meta"), 0.5):
         for func in (arrayshrink.softshrink, arrayshrink.hardshrink):
@@ -656,13 +649,12 @@ def test_torch_meta_tensors_give_meta_results() -> None:
         arrayshrink.softshrink(x, -1.0)  # a number is always checked
 
 
-@needs_torch
 @pytest.mark.parametrize(
     "dtype", ["float8_e4m3fn", "float8_e5m2", "float8_e4m3fnuz", "float8_e5m2fnuz"]
 )
-def test_torch_float8_rejected(dtype: str) -> None:
-    import torch
-
+def test_torch_float8_rejected(torch: ModuleType, dtype: str) -> None:
+    # Which float8 dtypes exist depends on the torch installed, known only once it is
+    # imported: a marker, evaluated at collection, cannot say.
     if not hasattr(torch, dtype):
         pytest.skip(f"this torch has no {dtype}")
     x = torch.zeros(3, dtype=getattr(torch, dtype))
@@ -678,12 +670,9 @@ def test_torch_float8_rejected(dtype: str) -> None:
         arrayshrink.softshrink(complex32)
 
 
-@needs_torch
 @pytest.mark.filterwarnings("ignore:Sparse CSR tensor support is in beta:UserWarning")
 @pytest.mark.parametrize("layout", ["sparse_coo", "sparse_csr"])
-def test_torch_sparse_rejected(layout: str) -> None:
-    import torch
-
+def test_torch_sparse_rejected(torch: ModuleType, layout: str) -> None:
     dense = torch.eye(3)
     sparse = dense.to_sparse() if layout == "sparse_coo" else dense.to_sparse_csr()
     for func in (arrayshrink.softshrink, arrayshrink.hardshrink):
@@ -704,11 +693,8 @@ def test_torch_sparse_rejected(layout: str) -> None:
         arrayshrink.softshrink(dense, sparse)
 
 
-@needs_torch
 @pytest.mark.filterwarnings("ignore:The PyTorch API of nested tensors is in prototype:UserWarning")
-def test_torch_nested_rejected() -> None:
-    import torch
-
+def test_torch_nested_rejected(torch: ModuleType) -> None:
     parts = [torch.ones(2), torch.ones(3)]
     jagged = torch.nested.nested_tensor(parts, layout=torch.jagged)
     for func in (arrayshrink.softshrink, arrayshrink.hardshrink, arrayshrink.tanhshrink):
@@ -731,13 +717,13 @@ def _compile_warm_up(func: Callable[..., Any], x: Any) -> None:
     func(x, torch.full((), 0.5, dtype=x.dtype))
 
 
-@needs_torch
 @pytest.mark.parametrize("func", FUNCS)
 @pytest.mark.parametrize("dtype", ["float64", "float32", "float16", "bfloat16"])
-def test_torch_compile_one_graph_for_any_number_of_thresholds(func: str, dtype: str) -> None:
+def test_torch_compile_one_graph_for_any_number_of_thresholds(
+    torch: ModuleType, func: str, dtype: str
+) -> None:
     """As F.softshrink: a Python-float lambd stays symbolic (no guard on its value, no
     recompilation per value), float64 included; values equal the eager ones."""
-    import torch
     from torch._dynamo.testing import CompileCounter
 
     x = torch.tensor(X_VALUES, dtype=getattr(torch, dtype))
@@ -756,10 +742,8 @@ def test_torch_compile_one_graph_for_any_number_of_thresholds(func: str, dtype: 
     torch._dynamo.reset()
 
 
-@needs_torch
-def test_torch_compile_float64_with_inductor() -> None:
+def test_torch_compile_float64_with_inductor(torch: ModuleType) -> None:
     """The reported failure: fullgraph=True, dynamic=True on float64, with inductor."""
-    import torch
 
     torch._dynamo.reset()
     x = torch.tensor(X_VALUES, dtype=torch.float64)
@@ -772,12 +756,10 @@ def test_torch_compile_float64_with_inductor() -> None:
     torch._dynamo.reset()
 
 
-@needs_torch
 @pytest.mark.parametrize("func", FUNCS)
-def test_torch_compile_symbolic_invalid_threshold_gives_nan(func: str) -> None:
+def test_torch_compile_symbolic_invalid_threshold_gives_nan(torch: ModuleType, func: str) -> None:
     """A symbolic lambd cannot be read at trace time: invalid values give NaN outputs,
     in the same graph as the valid ones."""
-    import torch
     from torch._dynamo.testing import CompileCounter
 
     x32 = torch.tensor(X_VALUES, dtype=torch.float32)
@@ -801,14 +783,14 @@ def test_torch_compile_symbolic_invalid_threshold_gives_nan(func: str) -> None:
     torch._dynamo.reset()
 
 
-@needs_torch
 @pytest.mark.parametrize("func", FUNCS)
-def test_torch_compile_constant_invalid_threshold_raises_at_trace_time(func: str) -> None:
+def test_torch_compile_constant_invalid_threshold_raises_at_trace_time(
+    torch: ModuleType, func: str
+) -> None:
     """A constant (specialised) lambd is checked while tracing. Without fullgraph the
     ValueError itself propagates; with fullgraph=True Dynamo wraps it: it raises
     torch._dynamo.exc.Unsupported ("Observed exception"), whose __cause__ carries the
     ValueError's message. NaN and inf are always specialised by Dynamo."""
-    import torch
 
     x = torch.tensor(X_VALUES, dtype=torch.float32)
     eager = getattr(arrayshrink, func)
@@ -831,11 +813,9 @@ def test_torch_compile_constant_invalid_threshold_raises_at_trace_time(func: str
 # ---------------------------------------------------------------- Dask, unknown sizes
 
 
-@needs_dask
 @pytest.mark.parametrize("func", FUNCS)
-def test_dask_unknown_chunk_sizes_with_array_threshold(func: str) -> None:
+def test_dask_unknown_chunk_sizes_with_array_threshold(da: ModuleType, func: str) -> None:
     import dask
-    import dask.array as da
 
     def forbid(*args: object, **kwargs: object) -> None:
         raise AssertionError("arrayshrink computed a Dask graph")
@@ -933,11 +913,10 @@ def test_hypothesis_thresholds_of_every_dtype(xp: ModuleType, data: st.DataObjec
             _lazy_func(func)(x, lam)
 
 
-def test_concrete_threshold_closed_over_by_jax_jit() -> None:
+def test_concrete_threshold_closed_over_by_jax_jit(jax: ModuleType) -> None:
     """Inside jax.jit a concrete threshold array gives traced comparisons: an invalid
     entry gives NaN there (it cannot raise), valid ones shrink as outside jit."""
-    jax = pytest.importorskip("jax")
-    import jax.numpy as jnp
+    jnp = jax.numpy
 
     x = jnp.asarray([1.0, 2.0, -3.0])
     bad = jnp.asarray([-1.0, 0.5, 0.5])

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
+from types import ModuleType
+
 import numpy as np
-import pytest
 from _support import hard_reference, soft_reference
 
 import arrayshrink
 
 
-def test_dask_stays_lazy_and_keeps_chunks() -> None:
-    da = pytest.importorskip("dask.array")
+def test_dask_stays_lazy_and_keeps_chunks(da: ModuleType) -> None:
     import dask
 
     x_np = np.linspace(-3, 3, 1000).reshape(40, 25)
@@ -35,8 +35,7 @@ def test_dask_stays_lazy_and_keeps_chunks() -> None:
     np.testing.assert_array_equal(results[3].compute(), soft_reference(x_np, 0.5))
 
 
-def test_dask_invalid_array_threshold_gives_nan_not_a_compute() -> None:
-    da = pytest.importorskip("dask.array")
+def test_dask_invalid_array_threshold_gives_nan_not_a_compute(da: ModuleType) -> None:
     x = da.from_array(np.asarray([1.0, 2.0, 3.0, -4.0]), chunks=2)
     lam = da.from_array(np.asarray([0.5, -1.0, np.nan, 0.5]), chunks=2)
     out = arrayshrink.softshrink(x, lam).compute()
@@ -45,10 +44,8 @@ def test_dask_invalid_array_threshold_gives_nan_not_a_compute() -> None:
     np.testing.assert_array_equal(out, [1.0, np.nan, np.nan, -4.0])
 
 
-def test_jax_jit_vmap_and_traced_threshold() -> None:
-    jax = pytest.importorskip("jax")
+def test_jax_jit_vmap_and_traced_threshold(jax: ModuleType) -> None:
     jnp = jax.numpy
-    jax.config.update("jax_enable_x64", True)
     x_np = np.linspace(-2, 2, 12).reshape(3, 4)
     x = jnp.asarray(x_np)
     jitted = jax.jit(arrayshrink.softshrink)
@@ -65,26 +62,22 @@ def test_jax_jit_vmap_and_traced_threshold() -> None:
     np.testing.assert_allclose(jax.jit(arrayshrink.tanhshrink)(x), x_np - np.tanh(x_np))
 
 
-def test_jax_float32_stays_float32_under_jit() -> None:
-    jax = pytest.importorskip("jax")
+def test_jax_float32_stays_float32_under_jit(jax: ModuleType) -> None:
     x = jax.numpy.asarray([1.0, -2.0], dtype=jax.numpy.float32)
     assert jax.jit(arrayshrink.softshrink)(x, 0.5).dtype == jax.numpy.float32
 
 
-def test_jax_invalid_traced_threshold_gives_nan() -> None:
-    jax = pytest.importorskip("jax")
+def test_jax_invalid_traced_threshold_gives_nan(jax: ModuleType) -> None:
     jnp = jax.numpy
     x = jnp.asarray([1.0, 2.0, 3.0])
     out = jax.jit(arrayshrink.softshrink)(x, jnp.asarray([0.5, -1.0, jnp.nan]))
     np.testing.assert_array_equal(out, [0.5, np.nan, np.nan])
 
 
-def test_jax_jit_lower_precision_threshold_checked_against_the_bound() -> None:
+def test_jax_jit_lower_precision_threshold_checked_against_the_bound(jax: ModuleType) -> None:
     """float64's largest value is inf in float32: a float32 inf is still invalid for
     float64 input under jit (NaN), and a float32 threshold of float64's range is not."""
-    jax = pytest.importorskip("jax")
     jnp = jax.numpy
-    jax.config.update("jax_enable_x64", True)
     x = jnp.asarray([1.0, 2.0, -3.0], dtype=jnp.float64)
     lam = jnp.asarray([jnp.inf, 0.5, 3.4e38], dtype=jnp.float32)
     for func in (arrayshrink.softshrink, arrayshrink.hardshrink):
@@ -94,10 +87,9 @@ def test_jax_jit_lower_precision_threshold_checked_against_the_bound() -> None:
     np.testing.assert_array_equal(np.asarray(jax.jit(arrayshrink.softshrink)(x, lam))[1], 1.5)
 
 
-def test_torch_func_invalid_threshold_gives_nan() -> None:
+def test_torch_func_invalid_threshold_gives_nan(torch: ModuleType) -> None:
     """Inside a torch.func transform tensor values cannot be read: an invalid row
     threshold gives a NaN row, the others are computed."""
-    torch = pytest.importorskip("torch")
     rows = torch.tensor([[1.0, -2.0], [3.0, 0.1], [-1.0, 2.0]], dtype=torch.float64)
     lams = torch.tensor([0.5, -1.0, float("nan")], dtype=torch.float64)
     for func, reference in (

@@ -146,11 +146,9 @@ def test_dtype_bound_checked_at_call() -> None:
 
 
 def test_usable_as_pipeline_step() -> None:
-    sklearn = pytest.importorskip("sklearn")
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import FunctionTransformer, StandardScaler
 
-    del sklearn
     rng = np.random.default_rng(0)
     data = rng.standard_normal((20, 3)) * 5 + 1
     pipeline = make_pipeline(StandardScaler(), FunctionTransformer(Softshrink(0.5)))

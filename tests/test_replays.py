@@ -34,25 +34,22 @@ from typing import Any
 
 import numpy as np
 import pytest
-from _support import half_dtypes, soft_reference, to_numpy
+from _support import half_dtypes, long_solve, soft_reference, to_numpy
 from array_api_compat import (
-    is_dask_namespace,
     is_numpy_namespace,
 )
-
-from arrayshrink import fista, hardshrink, ista, softshrink, tanhshrink
-
-sklearn = pytest.importorskip("sklearn")
-from sklearn.datasets import load_diabetes, make_regression  # noqa: E402
-from sklearn.decomposition import SparseCoder, sparse_encode  # noqa: E402
-from sklearn.exceptions import ConvergenceWarning as SklearnConvergenceWarning  # noqa: E402
-from sklearn.linear_model import (  # noqa: E402
+from sklearn.datasets import load_diabetes, make_regression
+from sklearn.decomposition import SparseCoder, sparse_encode
+from sklearn.exceptions import ConvergenceWarning as SklearnConvergenceWarning
+from sklearn.linear_model import (
     ElasticNet,
     Lasso,
     LinearRegression,
     Ridge,
     lasso_path,
 )
+
+from arrayshrink import fista, hardshrink, ista, softshrink, tanhshrink
 
 # float64 solves: the relative duality gap asked of arrayshrink, and how close its
 # objective must come to scikit-learn's (fitted to a far tighter tolerance).
@@ -122,12 +119,6 @@ def sk_ridge(A: np.ndarray, b: np.ndarray, l2: float) -> Any:
     if l2 == 0:
         return LinearRegression(fit_intercept=False).fit(A, b).coef_
     return Ridge(alpha=l2, fit_intercept=False, solver="cholesky").fit(A, b).coef_
-
-
-def skip_long_on_dask(xp: ModuleType) -> None:
-    """Dask computes once per iteration: long solves take minutes there."""
-    if is_dask_namespace(xp):
-        pytest.skip("long solves on Dask: covered by the toy replays and tests/test_solvers.py")
 
 
 def run(
@@ -348,12 +339,12 @@ def test_sklearn_lasso_dual_gap() -> None:
         assert_at_optimum(result, X, y, lambd, x_ref)
 
 
+@long_solve
 def test_sklearn_sparse_lasso_not_as_toy_dataset(xp: ModuleType) -> None:
     """test_sparse_coordinate_descent.py::test_sparse_lasso_not_as_toy_dataset:
     make_sparse_data(), the last 50 samples, Lasso(alpha=0.1, fit_intercept=False);
     scikit-learn also checks that exactly the 10 informative coefficients are nonzero.
     """
-    skip_long_on_dask(xp)
     X, y = make_sparse_data(n_samples=100, n_informative=10)
     A, b = X[50:], y[50:]
     lambd = 0.1 * A.shape[0]
@@ -373,11 +364,11 @@ def test_sklearn_sparse_lasso_not_as_toy_dataset_ista() -> None:
     assert_at_optimum(result, A, b, lambd, sk_lasso(A, b, lambd))
 
 
+@long_solve
 def test_sklearn_lasso_path_toy(xp: ModuleType) -> None:
     """test_coordinate_descent.py::test_lasso_path_return_models_vs_new_return_gives_same_coefficients:
     X = [[1, 2, 3.1], [2.3, 5.4, 4.3]]ᵀ, y = [1, 2, 3.1], lasso_path at alphas
     [5, 1, 0.5], solved as one batch with one lambd per column."""
-    skip_long_on_dask(xp)
     X = np.array([[1, 2, 3.1], [2.3, 5.4, 4.3]]).T
     y = np.array([1, 2, 3.1])
     alphas = np.array([5.0, 1.0, 0.5])
@@ -388,11 +379,11 @@ def test_sklearn_lasso_path_toy(xp: ModuleType) -> None:
     assert_at_optimum(result, X, B, lambdas, coefs)
 
 
+@long_solve
 def test_sklearn_lasso_path_dense(xp: ModuleType) -> None:
     """test_coordinate_descent.py::test_sparse_dense_descent_paths: lasso_path on
     build_dataset(50, 20) over its default grid of 100 alphas (eps=1e-3), replayed as
     one batch of 100 columns with one lambd each."""
-    skip_long_on_dask(xp)
     X, y = build_dataset(n_samples=50, n_features=20)
     alphas, coefs, _ = lasso_path(X, y, tol=SK_TOL, max_iter=SK_MAX_ITER)
     lambdas = alphas * X.shape[0]
@@ -485,6 +476,7 @@ def test_sklearn_enet_toy(
     assert_near_solution(x, [exact], TOY_X, TOY_Y, lambd, l2)
 
 
+@long_solve
 @pytest.mark.parametrize("solver", [fista, ista])
 @pytest.mark.parametrize("alpha", [0.1, 10.0])
 def test_sklearn_enet_l1_ratio_zero(xp: ModuleType, solver: Any, alpha: float) -> None:
@@ -495,7 +487,6 @@ def test_sklearn_enet_l1_ratio_zero(xp: ModuleType, solver: Any, alpha: float) -
     lambd = 0 with l2 = alpha · m > 0: the elastic-net dual certifies it (issue 10);
     today the gap stays at 1.0 for max_iter iterations.
     """
-    skip_long_on_dask(xp)
     X = np.array([[1, 2, 4, 5, 8], [3, 5, 7, 7, 8]], dtype=np.float64).T
     y = np.array([12, 10, 11, 21, 5], dtype=np.float64)
     A, b = centre(X, y)
@@ -545,6 +536,7 @@ def test_sklearn_enet_l1_ratio_zero_pipeline() -> None:
     assert_at_optimum(result, A, b, 0.0, sk_ridge(A, b, l2), l2=l2)
 
 
+@long_solve
 @pytest.mark.parametrize(
     ("alpha", "fit_intercept", "positive"),
     [(0.1, False, False), (0.1, True, False), (1e-3, False, True), (1e-3, True, True)],
@@ -555,7 +547,6 @@ def test_sklearn_sparse_enet_not_as_toy_dataset(
     """test_sparse_coordinate_descent.py::test_sparse_enet_not_as_toy_dataset:
     make_sparse_data(positive=...), the last 50 samples, ElasticNet(alpha, l1_ratio=0.8,
     tol=1e-7, positive), with and without an intercept (centred)."""
-    skip_long_on_dask(xp)
     X, y = make_sparse_data(100, 100, 10, positive=positive)
     A, b = X[50:], y[50:]
     if fit_intercept:
@@ -570,6 +561,7 @@ def test_sklearn_sparse_enet_not_as_toy_dataset(
     assert int(np.sum(x != 0)) < 2 * 10
 
 
+@long_solve
 def test_sklearn_enet_multitarget(xp: ModuleType) -> None:
     """test_coordinate_descent.py::test_enet_multitarget: build_dataset(10, 8, 10,
     n_targets=3), ElasticNet(alpha=0.01) with an intercept (centred): the three targets
@@ -577,7 +569,6 @@ def test_sklearn_enet_multitarget(xp: ModuleType) -> None:
     against three single solves and scikit-learn; batch and single answers agree to
     the distance their certificates allow (scikit-learn's 6 decimals are what its
     coordinate descent happens to reach, not what a gap of 1e-10 promises)."""
-    skip_long_on_dask(xp)
     X, Y = build_dataset(n_samples=10, n_features=8, n_informative_features=10, n_targets=3)
     A, B = centre(X, Y)
     lambd, l2 = 0.01 * 0.5 * 10, 0.01 * 0.5 * 10
@@ -731,13 +722,13 @@ def sk_encode_ref(V: np.ndarray, X: np.ndarray, alpha: float, positive: bool = F
     return np.stack([sk_lasso(V.T, x, alpha, positive=positive) for x in X], axis=1)
 
 
+@long_solve
 @pytest.mark.parametrize("positive", [False, True])
 def test_sklearn_sparse_encode_shapes_and_positivity(xp: ModuleType, positive: bool) -> None:
     """test_dict_learning.py::test_sparse_encode_shapes and test_sparse_encode_positivity
     (lasso_cd): 10 signals of 8 features, 12 atoms, default alpha = 1; code of shape
     (n_samples, n_components), nonnegative with positive=True (else some < 0).
     Replayed as one batch b = Xᵀ of 10 columns."""
-    skip_long_on_dask(xp)
     V = dict_v(12)
     A, B = V.T, DICT_X.T
     code = sparse_encode(DICT_X, V, algorithm="lasso_cd", positive=positive)
@@ -850,6 +841,7 @@ def _assert_float32_honest(
     return x
 
 
+@long_solve
 @pytest.mark.parametrize("fit_intercept", [True, False])
 def test_sklearn_enet_float_precision(xp: ModuleType, fit_intercept: bool) -> None:
     """test_coordinate_descent.py::test_enet_float_precision: build_dataset(20, 10),
@@ -857,7 +849,6 @@ def test_sklearn_enet_float_precision(xp: ModuleType, fit_intercept: bool) -> No
     (centred): float32 coef equal to float64's to 4 decimals, dtype kept. The
     multi-output part (y stacked twice) is replayed as a float32 batch of 2 columns.
     """
-    skip_long_on_dask(xp)
     X, y = build_dataset(n_samples=20, n_features=10)
     A, b = centre(X, y) if fit_intercept else (X, y)
     lambd = l2 = 0.5 * 0.5 * A.shape[0]
@@ -952,7 +943,8 @@ def _keras_input(xp: ModuleType, values: list[float], dtype: str) -> Any:
     if dtype != "bfloat16":
         return xp.asarray(np.asarray(values, dtype=dtype))
     if is_numpy_namespace(xp):
-        ml_dtypes = pytest.importorskip("ml_dtypes")
+        import ml_dtypes
+
         return np.asarray(values, dtype=np.float32).astype(ml_dtypes.bfloat16)
     return xp.asarray(np.asarray(values, dtype=np.float32), dtype=xp.bfloat16)
 
@@ -960,7 +952,8 @@ def _keras_input(xp: ModuleType, values: list[float], dtype: str) -> Any:
 def _rounded(reference: np.ndarray, dtype: str) -> np.ndarray:
     """A float64 reference rounded once to `dtype`, widened back to float64."""
     if dtype == "bfloat16":
-        ml_dtypes = pytest.importorskip("ml_dtypes")
+        import ml_dtypes
+
         return reference.astype(ml_dtypes.bfloat16).astype(np.float64)
     return reference.astype(dtype).astype(np.float64)
 

@@ -15,7 +15,8 @@ from typing import Any
 
 import numpy as np
 import pytest
-from _support import to_numpy
+from _problems import lasso_problem
+from _support import long_solve, to_numpy
 from array_api_compat import is_dask_namespace, is_jax_namespace
 
 import arrayshrink
@@ -23,10 +24,9 @@ from arrayshrink import ConvergenceWarning, fista, ista, lambda_max
 
 
 def _problem(m: int = 40, n: int = 60, k: int | None = None, seed: int = 0) -> tuple:
-    rng = np.random.default_rng(seed)
-    A = rng.standard_normal((m, n)) / math.sqrt(m)
-    b = rng.standard_normal((m,) if k is None else (m, k))
-    return A, b
+    """Gaussian A with entries of variance 1/m, and a b of pure noise."""
+    problem = lasso_problem(seed, m, n, k, sparsity=0, noise=1.0, unit_columns=False)
+    return problem.A, problem.b
 
 
 def _objective(A: np.ndarray, b: np.ndarray, x: np.ndarray, lambd: Any, l2: float = 0.0) -> Any:
@@ -50,14 +50,6 @@ def _warns_unless_lazy(xp: ModuleType, match: str) -> Any:
     return pytest.warns(ConvergenceWarning, match=match)
 
 
-@pytest.fixture
-def jax() -> ModuleType:
-    """JAX with float64 enabled (as the xp fixture enables it)."""
-    jax = pytest.importorskip("jax")
-    jax.config.update("jax_enable_x64", True)
-    return jax
-
-
 def _distance_bound(A: np.ndarray, l2: float, gap: Any, objective: Any) -> float:
     """||x - x*||^2 <= 2 (P(x) - P*) / mu <= 2 gap P(x) / mu for a mu-strongly convex P."""
     mu = l2 + float(np.linalg.eigvalsh(A.T @ A)[0])
@@ -67,11 +59,10 @@ def _distance_bound(A: np.ndarray, l2: float, gap: Any, objective: Any) -> float
 # --- non-finite data -------------------------------------------------------------
 
 
+@pytest.mark.eager_only(reason="values are not read: test_non_finite_lazy_data_is_never_certified")
 @pytest.mark.parametrize("name", ["A", "b", "x0", "lambd"])
 @pytest.mark.parametrize("bad", [math.nan, math.inf, -math.inf])
 def test_non_finite_eager_data_raises_naming_it(xp: ModuleType, name: str, bad: float) -> None:
-    if is_dask_namespace(xp):
-        pytest.skip("lazy values are not read: test_non_finite_lazy_data_is_never_certified")
     A, b = _problem()
     data = {"A": A, "b": b, "x0": np.zeros(60), "lambd": np.full(60, 0.1)}
     data[name] = data[name].copy()
@@ -81,10 +72,9 @@ def test_non_finite_eager_data_raises_naming_it(xp: ModuleType, name: str, bad: 
         fista(arrays["A"], arrays["b"], arrays["lambd"], x0=arrays["x0"])
 
 
+@pytest.mark.lazy_only(reason="eager backends raise instead")
 def test_non_finite_lazy_data_is_never_certified(xp: ModuleType) -> None:
     """Where values cannot be read (Dask), NaN data gives a NaN, unconverged column."""
-    if not is_dask_namespace(xp):
-        pytest.skip("eager backends raise instead")
     A, b = _problem(k=3)
     b[5, 1] = math.nan
     result = fista(xp.asarray(A), xp.asarray(b), 0.5, max_iter=500)
@@ -192,12 +182,11 @@ def test_zero_signal_converges_at_zero(xp: ModuleType) -> None:
         np.testing.assert_array_equal(to_numpy(result.x), np.zeros(60))
 
 
+@long_solve
 def test_zero_weights_meet_the_optimality_conditions(xp: ModuleType) -> None:
     """Unpenalised coefficients (an intercept, say) beside penalised ones: at the
     certified x, A^T(b - Ax) is 0 on the free ones, lambd_j sign(x_j) on the support,
     and at most lambd_j elsewhere."""
-    if not _eager(xp):
-        pytest.skip("Dask computes at every iteration: covered on the eager backends")
     A, b = _problem(m=60, n=40, seed=2)
     A[:, 0] = 1.0  # an intercept column
     weights = np.full(40, 0.3)
@@ -213,10 +202,9 @@ def test_zero_weights_meet_the_optimality_conditions(xp: ModuleType) -> None:
     assert np.all(np.abs(c[~support]) <= weights[~support] + 1e-7)
 
 
+@long_solve
 def test_zero_lambda_column_in_a_batch(xp: ModuleType) -> None:
     """One column at lambd = 0 (least squares) beside Lasso columns."""
-    if not _eager(xp):
-        pytest.skip("Dask computes at every iteration: covered on the eager backends")
     A, b = _problem(m=80, n=30, k=3)
     lambdas = np.asarray([0.5, 0.0, 0.1])
     result = fista(xp.asarray(A), xp.asarray(b), xp.asarray(lambdas), tol=1e-10, max_iter=5000)
@@ -229,11 +217,10 @@ def test_zero_lambda_column_in_a_batch(xp: ModuleType) -> None:
 # --- float32: no cancellation, no negative gap, no false certificate ----------------
 
 
+@long_solve
 def test_float32_certificates_are_true(xp: ModuleType) -> None:
     """Each certified float32 column is within its certificate of the float64 optimum of
     the same (rounded) data; no gap is negative."""
-    if not _eager(xp):
-        pytest.skip("Dask computes at every iteration: covered on the eager backends")
     A, b = _problem(m=50, n=120, k=12, seed=3)
     A32, b32 = A.astype(np.float32), b.astype(np.float32)
     lambd = 0.1
@@ -268,9 +255,10 @@ def test_float32_default_tol_is_silent_and_a_lower_tol_warns(xp: ModuleType) -> 
 # --- ConvergenceWarning, verbose, callback ---------------------------------------------
 
 
+@pytest.mark.eager_only(
+    reason="no warning where values are lazy: test_lazy_result_carries_the_verdict"
+)
 def test_warning_names_the_columns_and_the_worst_gap(xp: ModuleType) -> None:
-    if is_dask_namespace(xp):
-        pytest.skip("no warning on Dask: test_lazy_result_carries_the_verdict")
     A, b = _problem(k=4)
     with pytest.warns(ConvergenceWarning) as record:
         result = fista(xp.asarray(A), xp.asarray(b), 0.01, max_iter=5, check_every=5)
@@ -282,11 +270,12 @@ def test_warning_names_the_columns_and_the_worst_gap(xp: ModuleType) -> None:
     assert record[0].filename == __file__  # points at the caller
 
 
+@pytest.mark.lazy_only(
+    reason="eager backends warn: test_warning_names_the_columns_and_the_worst_gap"
+)
 def test_lazy_result_carries_the_verdict(xp: ModuleType) -> None:
     """On Dask, an unconverged solve does not warn (that would compute the verdict
     again); ``converged`` says it."""
-    if not is_dask_namespace(xp):
-        pytest.skip("eager backends warn: test_warning_names_the_columns_and_the_worst_gap")
     A, b = _problem(k=4)
     result = fista(xp.asarray(A), xp.asarray(b), 0.01, max_iter=5, check_every=5)
     assert not np.any(to_numpy(result.converged))
@@ -353,8 +342,8 @@ def test_result_repr_is_short() -> None:
     assert "history: 1 check points" in text
 
 
+@pytest.mark.usefixtures("jax")
 def test_result_is_a_jax_pytree_in_a_fresh_process() -> None:
-    pytest.importorskip("jax")
     code = (
         "import sys, jax, numpy as np\n"
         "from arrayshrink import fista\n"
@@ -371,8 +360,7 @@ def test_result_is_a_jax_pytree_in_a_fresh_process() -> None:
 # --- arguments -------------------------------------------------------------------------
 
 
-def test_mixed_libraries_raise_naming_both() -> None:
-    torch = pytest.importorskip("torch")
+def test_mixed_libraries_raise_naming_both(torch: ModuleType) -> None:
     A, b = _problem()
     tA, tb = torch.asarray(A), torch.asarray(b)
     cases = [
@@ -388,8 +376,8 @@ def test_mixed_libraries_raise_naming_both() -> None:
         lambda_max(tA, b)
 
 
-def test_jax_matrix_with_numpy_signal_raises() -> None:
-    jnp = pytest.importorskip("jax.numpy")
+def test_jax_matrix_with_numpy_signal_raises(jax: ModuleType) -> None:
+    jnp = jax.numpy
     A, b = _problem()
     with pytest.raises(TypeError, match="A is a JAX array but b is a NumPy array"):
         fista(jnp.asarray(A), b, 0.1)
@@ -456,8 +444,7 @@ def test_operator_with_wrong_shapes_raises_at_first_call(
         fista(_BadOperator(*rows), b, 0.1)
 
 
-def test_operator_of_another_library_raises() -> None:
-    torch = pytest.importorskip("torch")
+def test_operator_of_another_library_raises(torch: ModuleType) -> None:
     A, b = _problem()
 
     class TorchOperator:
@@ -528,10 +515,9 @@ def test_ista_shares_the_contract(xp: ModuleType) -> None:
             ista(xp.asarray(A), xp.asarray(np.full(80, math.nan)), 0.1)
 
 
-def test_torch_autograd_through_the_default_solver() -> None:
+def test_torch_autograd_through_the_default_solver(torch: ModuleType) -> None:
     """Steps are detached: autograd through a backtracking solve differentiates the
     solution, which at the optimum follows the optimality conditions."""
-    torch = pytest.importorskip("torch")
     A, b = _problem(m=60, n=30)
     b_t = torch.tensor(b, requires_grad=True)
     result = fista(torch.tensor(A), b_t, 0.05, tol=1e-12, max_iter=3000)
@@ -543,12 +529,11 @@ def test_torch_autograd_through_the_default_solver() -> None:
     np.testing.assert_allclose(b_t.grad.numpy(), expected, atol=1e-6)
 
 
+@long_solve
 def test_intercept_on_uncentred_data_is_certified_truly(xp: ModuleType) -> None:
     """An unpenalised intercept column beside uncentred features (an ill-conditioned
     free part): the reported gap bounds the true suboptimality against scikit-learn's
     fit_intercept=True Lasso, at the default tol."""
-    if not _eager(xp):
-        pytest.skip("Dask computes at every iteration: covered on the eager backends")
     from sklearn.linear_model import Lasso
 
     rng = np.random.default_rng(2)
@@ -575,8 +560,7 @@ def test_underflowing_data_is_never_certified(scale: float) -> None:
     assert not bool(result.converged)
 
 
-def test_wider_warm_start_promotes_everything() -> None:
-    torch = pytest.importorskip("torch")
+def test_wider_warm_start_promotes_everything(torch: ModuleType) -> None:
     A, b = _problem()
     A32, b32 = torch.tensor(A, dtype=torch.float32), torch.tensor(b, dtype=torch.float32)
     result = fista(A32, b32, 0.5, x0=torch.zeros(60, dtype=torch.float64))

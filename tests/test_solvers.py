@@ -11,33 +11,20 @@ from typing import Any
 
 import numpy as np
 import pytest
-from _support import to_numpy
-from array_api_compat import is_dask_namespace
+from _problems import lasso_problem
+from _support import long_solve, to_numpy
+from sklearn.decomposition import SparseCoder
+from sklearn.linear_model import ElasticNet, Lasso
 
 import arrayshrink
 from arrayshrink import fista, ista, lambda_max
 
-sklearn = pytest.importorskip("sklearn")
-from sklearn.decomposition import SparseCoder  # noqa: E402
-from sklearn.linear_model import ElasticNet, Lasso  # noqa: E402
-
-
-def skip_on_dask(xp: ModuleType) -> None:
-    """Dask computes once per iteration (the backtracking test): thousands of iterations
-    take minutes there. Dask's correctness is covered by the single-problem tests."""
-    if is_dask_namespace(xp):
-        pytest.skip("long solves on Dask are covered by test_matches_sklearn_lasso_in_float64")
-
 
 def make_problem(m: int = 200, n: int = 600, k: int | None = None, seed: int = 0) -> tuple:
-    """Gaussian A with unit columns, 5%-sparse truth, a little noise."""
-    rng = np.random.default_rng(seed)
-    A = rng.standard_normal((m, n))
-    A /= np.linalg.norm(A, axis=0)
-    shape = (n,) if k is None else (n, k)
-    truth = rng.standard_normal(shape) * (rng.random(shape) < 0.05)
-    b = A @ truth + 0.01 * rng.standard_normal((m,) if k is None else (m, k))
-    return A, b
+    """Gaussian A with unit columns, 5%-sparse truth, a little noise (the problems of
+    benchmarks/bench_solvers.py too: tests/_problems.py)."""
+    problem = lasso_problem(seed, m, n, k)
+    return problem.A, problem.b
 
 
 def objective(A: np.ndarray, b: np.ndarray, x: np.ndarray, lambd: Any, l2: float = 0.0) -> Any:
@@ -58,18 +45,16 @@ def sklearn_lasso(A: np.ndarray, b: np.ndarray, lambd: float, **kwargs: Any) -> 
 
 @pytest.fixture(scope="module")
 def problem() -> dict[str, Any]:
-    A, b = make_problem()
-    lambd = 0.1 * float(np.max(np.abs(A.T @ b)))
+    A, b, lambd, _ = lasso_problem(0, 200, 600)  # lambd = 0.1 lambda_max
     x_ref = sklearn_lasso(A, b, lambd)
     return {"A": A, "b": b, "lambd": lambd, "x_ref": x_ref, "p_ref": objective(A, b, x_ref, lambd)}
 
 
-@pytest.mark.parametrize("solver", [fista, ista])
+# ISTA's thousands of iterations are a long solve on Dask; FISTA covers it there.
+@pytest.mark.parametrize("solver", [fista, pytest.param(ista, marks=long_solve)])
 def test_matches_sklearn_lasso_in_float64(xp: ModuleType, problem: dict, solver: Any) -> None:
     A, b, lambd = problem["A"], problem["b"], problem["lambd"]
     max_iter = 300 if solver is fista else 5000
-    if is_dask_namespace(xp) and solver is ista:
-        pytest.skip("ISTA's thousands of iterations are slow on Dask; FISTA covers it")
     result = solver(xp.asarray(A), xp.asarray(b), lambd, tol=1e-9, max_iter=max_iter)
     x = to_numpy(result.x)
     assert bool(to_numpy(result.converged))
@@ -112,8 +97,8 @@ def test_fista_is_never_behind_ista(problem: dict) -> None:
     assert fast_excess < 0.5 * slow_excess
 
 
+@long_solve
 def test_batched_matches_sparse_coder(xp: ModuleType) -> None:
-    skip_on_dask(xp)
     rng = np.random.default_rng(1)
     dictionary = rng.standard_normal((64, 256))
     dictionary /= np.linalg.norm(dictionary, axis=0)
@@ -138,8 +123,8 @@ def test_batched_matches_sparse_coder(xp: ModuleType) -> None:
     np.testing.assert_allclose(ours, theirs, rtol=1e-5)
 
 
+@long_solve
 def test_one_lambda_per_column_equals_separate_solves(xp: ModuleType) -> None:
-    skip_on_dask(xp)
     A, b = make_problem(60, 120, k=3, seed=2)
     lambdas = np.asarray([0.05, 0.2, 0.5])
     batched = fista(xp.asarray(A), xp.asarray(b), xp.asarray(lambdas), tol=1e-10, max_iter=3000)
@@ -152,8 +137,8 @@ def test_one_lambda_per_column_equals_separate_solves(xp: ModuleType) -> None:
         )
 
 
+@long_solve
 def test_per_coefficient_weights(xp: ModuleType) -> None:
-    skip_on_dask(xp)
     """Weighted L1 equals the plain Lasso on A / w, in the variable w * x."""
     A, b = make_problem(60, 120, seed=3)
     weights = np.random.default_rng(3).uniform(0.5, 2.0, 120)
@@ -169,8 +154,8 @@ def test_per_coefficient_weights(xp: ModuleType) -> None:
     )
 
 
+@long_solve
 def test_positive_matches_sklearn(xp: ModuleType) -> None:
-    skip_on_dask(xp)
     A, b = make_problem(80, 160, seed=4)
     lambd = 0.05
     result = fista(xp.asarray(A), xp.asarray(b), lambd, positive=True, tol=1e-10, max_iter=3000)
@@ -182,8 +167,8 @@ def test_positive_matches_sklearn(xp: ModuleType) -> None:
     )
 
 
+@long_solve
 def test_elastic_net_matches_sklearn(xp: ModuleType) -> None:
-    skip_on_dask(xp)
     A, b = make_problem(80, 160, seed=5)
     lambd, l2 = 0.05, 0.3
     m = A.shape[0]
@@ -202,8 +187,8 @@ def test_elastic_net_matches_sklearn(xp: ModuleType) -> None:
     )
 
 
+@long_solve
 def test_complex_problem_satisfies_optimality(xp: ModuleType) -> None:
-    skip_on_dask(xp)
     rng = np.random.default_rng(6)
     A = rng.standard_normal((40, 80)) + 1j * rng.standard_normal((40, 80))
     truth = (rng.standard_normal(80) + 1j * rng.standard_normal(80)) * (rng.random(80) < 0.1)
@@ -235,8 +220,8 @@ class _MatrixFree:
         return self._matrix.T @ r
 
 
+@long_solve
 def test_linear_operator_gives_the_matrix_result(xp: ModuleType) -> None:
-    skip_on_dask(xp)
     A, b = make_problem(50, 100, seed=7)
     operator = _MatrixFree(xp.asarray(A))
     assert isinstance(operator, arrayshrink.LinearOperator)
@@ -320,10 +305,10 @@ def test_bad_shapes_and_types() -> None:
         fista(A, b, np.ones(7))
 
 
+@long_solve
 def test_batch_of_uneven_problems_retires_converged_columns(xp: ModuleType) -> None:
     """Columns that converge early leave the batch; each still meets its own optimum and
     the history keeps one value per column, in the order of b."""
-    skip_on_dask(xp)
     A, b = make_problem(60, 150, k=6, seed=12)
     b[:, 0] = 0.0  # converged at once
     b[:, 1] *= 50.0  # a harder, larger problem
@@ -351,15 +336,9 @@ def _implicit_gradient(A: np.ndarray, x: np.ndarray) -> np.ndarray:
     return A_S @ np.linalg.solve(A_S.T @ A_S, np.ones(int(support.sum())))
 
 
+@pytest.mark.usefixtures("jax")
 class TestJax:
     """Inside jax.jit the solver runs in lax loops; unrolled, jax.grad goes through it."""
-
-    @pytest.fixture(autouse=True)
-    def _jax(self) -> None:
-        pytest.importorskip("jax")
-        import jax
-
-        jax.config.update("jax_enable_x64", True)
 
     def test_jit_matches_eager(self, problem: dict) -> None:
         import jax
@@ -428,8 +407,9 @@ class TestJax:
                 jax.jit(lambda b, kw=kwargs: fista(A, b, 0.1, **kw).x)(b)
 
 
-def test_unrolled_gradient_in_torch_matches_optimality_conditions(problem: dict) -> None:
-    torch = pytest.importorskip("torch")
+def test_unrolled_gradient_in_torch_matches_optimality_conditions(
+    torch: ModuleType, problem: dict
+) -> None:
     A, lambd = problem["A"], problem["lambd"]
     lipschitz = float(np.linalg.norm(A, 2) ** 2)
     b = torch.tensor(problem["b"], requires_grad=True)
@@ -452,14 +432,12 @@ def test_unroll_runs_exactly_max_iter_and_needs_a_fixed_step(problem: dict) -> N
     np.testing.assert_array_equal(unrolled.gap, stepped.gap)
 
 
-def test_jit_batch_moves_converged_columns_aside_and_restores_their_order() -> None:
+def test_jit_batch_moves_converged_columns_aside_and_restores_their_order(
+    jax: ModuleType,
+) -> None:
     """A traced batch of many columns runs its unconverged columns at a smaller static
     size once most have converged; every column still meets its own optimum, in place."""
-    pytest.importorskip("jax")
-    import jax
-    import jax.numpy as jnp
-
-    jax.config.update("jax_enable_x64", True)
+    jnp = jax.numpy
     A, b = make_problem(30, 80, k=96, seed=14)
     b[:, ::7] *= 20.0  # harder columns, spread through the batch
     lambd = 0.05 * np.max(np.abs(A.T @ b), axis=0)
@@ -482,7 +460,7 @@ def test_traced_batch_driver_runs_the_tail_at_the_small_size() -> None:
     records its branches: the late blocks run at the small static size."""
     import array_api_compat.numpy as xp
 
-    from arrayshrink._agnostic import _loops, _solvers
+    from arrayshrink._agnostic import _drivers, _lasso, _loops, _penalties
 
     A, b = make_problem(30, 80, k=96, seed=14)
     b[:, 5] *= 20.0  # one hard column: the rest converge long before it
@@ -494,20 +472,17 @@ def test_traced_batch_driver_runs_the_tail_at_the_small_size() -> None:
         return branches[int(index)](operand)
 
     loops = _loops.Loops(_loops._python_while, _loops._python_fori, switch)
-    problem = _solvers.Problem(
-        _solvers.Operator(lambda x: A @ x, lambda r: A.T @ r, A.shape),
+    problem = _lasso.Problem(
+        _lasso.Operator(lambda x: A @ x, lambda r: A.T @ r, A.shape),
         b,
-        lambd,
-        0.0,
-        False,
+        _penalties.L1(lambd, xp),
         xp,
         0.0,
         real=np.float64,
         wide=np.float64,
-        free=False,
     )
-    options = _solvers.Options(5000, 1e-10, 10, None, True, True)
-    result = _solvers.solve(
+    options = _lasso.Options(5000, 1e-10, 10, None, True, True)
+    result = _drivers.solve(
         problem,
         np.zeros((80, 96)),
         options,

@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+from types import ModuleType
+
 import numpy as np
 import pytest
 from _support import to_numpy
 
 import arrayshrink
 
+# torch is the reference of every test here, and the library under test of all but the
+# JAX one: those run in the torch session only (the `torch` fixture deselects them
+# elsewhere), the JAX one in the JAX session, which installs torch beside JAX.
 torch = pytest.importorskip("torch")
 F = torch.nn.functional
+under_test = pytest.mark.usefixtures("torch")
 
 HALVES = ["float16", "bfloat16"]
 LAMBDAS = [0.5, 0.3, 0.0, 1000.1, 0.1]
@@ -25,6 +31,7 @@ def _same_values(actual: object, expected: object) -> None:
     np.testing.assert_array_equal(to_numpy(actual), to_numpy(expected))
 
 
+@under_test
 @pytest.mark.parametrize("name", HALVES)
 @pytest.mark.parametrize("lambd", LAMBDAS)
 def test_exhaustive_half_against_torch(name: str, lambd: float) -> None:
@@ -33,22 +40,28 @@ def test_exhaustive_half_against_torch(name: str, lambd: float) -> None:
     _same_values(arrayshrink.hardshrink(x, lambd), F.hardshrink(x, lambd))
 
 
+@under_test
+def test_exhaustive_float16_on_numpy_against_torch() -> None:
+    """The same 65,536 inputs on NumPy give torch's values too."""
+    x = _all_bit_patterns("float16")
+    expected = to_numpy(F.softshrink(x, 0.3))
+    with np.errstate(invalid="ignore"):  # signalling NaN patterns
+        np.testing.assert_array_equal(arrayshrink.softshrink(to_numpy(x), 0.3), expected)
+
+
 @pytest.mark.parametrize("name", HALVES)
-def test_exhaustive_half_on_numpy_and_jax_against_torch(name: str) -> None:
-    """The same 65,536 inputs on other backends give torch's values too."""
+def test_exhaustive_half_on_jax_against_torch(jax: ModuleType, name: str) -> None:
+    """The same 65,536 inputs on JAX give torch's values (torch is the reference here)."""
+    jnp = jax.numpy
     x = _all_bit_patterns(name)
     expected = to_numpy(F.softshrink(x, 0.3))
-    if name == "float16":
-        x_np = to_numpy(x)
-        with np.errstate(invalid="ignore"):  # signalling NaN patterns
-            np.testing.assert_array_equal(arrayshrink.softshrink(x_np, 0.3), expected)
-    jnp = pytest.importorskip("jax.numpy")
     x_jax = jnp.asarray(np.asarray(x.view(torch.int16).numpy())).view(getattr(jnp, name))
     out = np.asarray(arrayshrink.softshrink(x_jax, 0.3)).astype(np.float32)
     normal = np.abs(expected) >= np.finfo(np.float32).smallest_normal  # XLA flushes the rest
     np.testing.assert_array_equal(out[normal], expected[normal])
 
 
+@under_test
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
 @pytest.mark.parametrize("lambd", LAMBDAS)
 def test_random_and_edge_values_against_torch(dtype: str, lambd: float) -> None:
@@ -82,6 +95,7 @@ def test_random_and_edge_values_against_torch(dtype: str, lambd: float) -> None:
     )
 
 
+@under_test
 def test_tanhshrink_half_against_torch() -> None:
     for name in HALVES:
         x = _all_bit_patterns(name)
@@ -95,6 +109,7 @@ def test_tanhshrink_half_against_torch() -> None:
         )
 
 
+@under_test
 def test_non_contiguous_and_zero_d_against_torch() -> None:
     base = torch.randn(6, 8, generator=torch.Generator().manual_seed(0)) * 2
     for x in (base.T, base[:, ::3], base[1:, 2:].flip(1), base[2, 3]):
@@ -102,6 +117,7 @@ def test_non_contiguous_and_zero_d_against_torch() -> None:
         assert arrayshrink.softshrink(x, 0.4).shape == x.shape
 
 
+@under_test
 @pytest.mark.parametrize("lambd", [float("nan"), float("inf"), -1.0, 3.5e38])
 def test_torch_rejects_the_same_thresholds(lambd: float) -> None:
     x = torch.zeros(0)
@@ -111,6 +127,7 @@ def test_torch_rejects_the_same_thresholds(lambd: float) -> None:
         arrayshrink.softshrink(x, lambd)
 
 
+@under_test
 def test_half_bound_matches_torch() -> None:
     x = torch.zeros(1, dtype=torch.float16)
     with pytest.raises(RuntimeError, match=r"\[0, 65504\]"):
@@ -120,6 +137,7 @@ def test_half_bound_matches_torch() -> None:
     _same_values(arrayshrink.softshrink(x + 1, 65504.0), F.softshrink(x + 1, 65504.0))
 
 
+@under_test
 def test_requires_grad_input_is_not_modified() -> None:
     x = torch.tensor([1.0, -2.0, 0.1], requires_grad=True)
     before = x.detach().clone()
@@ -128,6 +146,7 @@ def test_requires_grad_input_is_not_modified() -> None:
     assert torch.equal(x.detach(), before)
 
 
+@under_test
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="no CUDA GPU here")
 def test_cuda_matches_cpu_torch() -> None:
     for name in HALVES:
