@@ -6,10 +6,9 @@ from typing import Any
 
 from arrayshrink import _shrink
 from arrayshrink._lib import _validation
+from arrayshrink._lib._typing import Array, ArrayT
 
 __all__ = ["Hardshrink", "Softshrink", "Tanhshrink"]
-
-Array = Any
 
 
 def _checked_lambd(cls_name: str, lambd: Any) -> float | Array:
@@ -38,8 +37,9 @@ class _Thresholding:
         """The threshold, as given (a float, or the array itself)."""
         return self._lambd
 
-    def __call__(self, x: Array) -> Array:
-        return type(self)._function(x, self._lambd)
+    def __call__(self, x: ArrayT) -> ArrayT:
+        out: ArrayT = type(self)._function(x, self._lambd)
+        return out
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(lambd={self._lambd!r})"
@@ -133,7 +133,7 @@ class Tanhshrink:
 
     __slots__ = ()
 
-    def __call__(self, x: Array) -> Array:
+    def __call__(self, x: ArrayT) -> ArrayT:
         return _shrink.tanhshrink(x)
 
     def __repr__(self) -> str:

@@ -2,54 +2,32 @@
 
 from __future__ import annotations
 
-from types import ModuleType
 from typing import Any
 
-from arrayshrink import _agnostic, _backends
+from arrayshrink import _agnostic
+from arrayshrink._backends import Dispatch
 from arrayshrink._lib import _compat, _validation
+from arrayshrink._lib._typing import Array, ArrayT, Namespace
 
 __all__ = ["hardshrink", "softshrink", "tanhshrink"]
 
-Array = Any
+# Per array type, the kernels each function takes, as the backend profiles declare them
+# (see arrayshrink._backends.Dispatch). The fast kernel handles the common case before
+# any validation (a real input and a valid scalar threshold; for tanhshrink, an input
+# of a dtype the kernel computes exactly as the generic code does) and returns None
+# otherwise; its table is read with one dict lookup, inlined in each function.
+_SOFTSHRINK = Dispatch("softshrink")
+_HARDSHRINK = Dispatch("hardshrink")
+_TANHSHRINK = Dispatch("tanhshrink")
+_FAST_SOFTSHRINK = _SOFTSHRINK.fast
+_FAST_HARDSHRINK = _HARDSHRINK.fast
+_FAST_TANHSHRINK = _TANHSHRINK.fast
+
+# tanhshrink's threshold: it has none (None is a threshold, an invalid one).
+_NO_THRESHOLD: Any = object()
 
 
-def _fast_kernels(name: str) -> tuple[dict[type, Any], Any]:
-    """The fast-kernel table of function ``name`` (see arrayshrink._backends), whose
-    learning step keeps torch's jagged nested tensors off the fast path: they have a
-    Python type of their own, and the general path rejects them with a clear error."""
-    table, learn = _backends.fast_kernels(name)
-
-    def learn_type(x: Array) -> Any:
-        kernel = learn(x)
-        # By type alone (a strided nested tensor is a plain Tensor, which torch's own
-        # kernels decline, so the general path sees it too).
-        if kernel is not None and type(x).__name__ == "NestedTensor":
-            kernel = table[type(x)] = None
-        return kernel
-
-    return table, learn_type
-
-
-# Per array type, the kernel that handles the common case before any validation (see
-# arrayshrink._backends): a real input and a valid scalar threshold (for tanhshrink, an
-# input of a dtype the kernel computes exactly as the generic code does).
-_FAST_SOFTSHRINK, _learn_softshrink = _fast_kernels("softshrink")
-_FAST_HARDSHRINK, _learn_hardshrink = _fast_kernels("hardshrink")
-_FAST_TANHSHRINK, _learn_tanhshrink = _fast_kernels("tanhshrink")
-
-
-def _prepare(
-    func: str, x: Array, lambd: Array | float, xp: ModuleType | None, *, widen_half: bool
-) -> tuple[ModuleType, bool, Array | float, Array | None]:
-    """Namespace, complexness, validated threshold and lazy-invalid mask of a call."""
-    if xp is None:
-        xp = _validation.namespace_of(x, lambd, func)
-    is_complex = _validation.check_floating(x, xp, func)
-    threshold, invalid = _validation.threshold(lambd, x, xp, func, widen_half=widen_half)
-    return xp, is_complex, threshold, invalid
-
-
-def _flag_invalid(out: Array, invalid: Array | None, xp: ModuleType) -> Array:
+def _flag_invalid(out: Array, invalid: Array | None, xp: Namespace) -> Array:
     """NaN wherever a threshold could not be checked eagerly and turned out invalid."""
     if invalid is None:
         return out
@@ -77,20 +55,44 @@ def _as_given(out: Array, scalar: bool) -> Array:
     return out[()] if scalar else out
 
 
-def _thresholding(
-    name: str, x: Array, lambd: Array | float, xp: ModuleType | None, *, widen_half: bool
-) -> Array:
-    """Validation, then the native or the generic code."""
-    x, scalar = _from_numpy_scalar(x)
-    xp, is_complex, threshold, invalid = _prepare(name, x, lambd, xp, widen_half=widen_half)
-    native = None if is_complex else _backends.native(name, xp)
-    out = None if native is None else native(x, threshold)
+def _general(
+    dispatch: Dispatch,
+    x: ArrayT,
+    lambd: float | Array,
+    xp: Namespace | None,
+    *,
+    widen_half: bool = False,
+) -> ArrayT:
+    """The general path of all three functions: validation, then the native kernel
+    where one is dispatched and accepts the call, else the generic code.
+
+    ``lambd`` is ``_NO_THRESHOLD`` for tanhshrink. ``widen_half``: the
+    threshold of 16-bit input is rounded to float32, the dtype softshrink computes
+    them in (as torch does), rather than to their own dtype.
+    """
+    function = dispatch.function
+    array, scalar = _from_numpy_scalar(x)
+    thresholded = lambd is not _NO_THRESHOLD
+    if xp is None:
+        xp = _validation.namespace_of(array, lambd if thresholded else None, function)
+    is_complex = _validation.check_floating(array, xp, function)
+    args: tuple[Array, ...] = ()
+    invalid = None
+    if thresholded:
+        threshold, invalid = _validation.threshold(
+            lambd, array, xp, function, widen_half=widen_half
+        )
+        args = (threshold,)
+    # Complex input always takes the generic code.
+    native = None if is_complex else dispatch.native_kernel(array)
+    out = None if native is None else native(array, *args)
     if out is None:
-        out = getattr(_agnostic, name)(x, threshold, xp=xp)
-    return _as_given(_flag_invalid(out, invalid, xp), scalar)
+        out = getattr(_agnostic, function)(array, *args, xp=xp)
+    result: ArrayT = _as_given(_flag_invalid(out, invalid, xp), scalar)
+    return result
 
 
-def softshrink(x: Array, /, lambd: float | Array = 0.5, *, xp: ModuleType | None = None) -> Array:
+def softshrink(x: ArrayT, /, lambd: float | Array = 0.5, *, xp: Namespace | None = None) -> ArrayT:
     r"""Soft-thresholding: shrink every element towards zero by ``lambd``.
 
     .. math::
@@ -186,13 +188,13 @@ def softshrink(x: Array, /, lambd: float | Array = 0.5, *, xp: ModuleType | None
     try:
         fast = _FAST_SOFTSHRINK[type(x)]
     except KeyError:
-        fast = _learn_softshrink(x)
+        fast = _SOFTSHRINK.learn(x)
     if fast is not None and (out := fast(x, lambd)) is not None:
         return out
-    return _thresholding("softshrink", x, lambd, xp, widen_half=True)
+    return _general(_SOFTSHRINK, x, lambd, xp, widen_half=True)
 
 
-def hardshrink(x: Array, /, lambd: float | Array = 0.5, *, xp: ModuleType | None = None) -> Array:
+def hardshrink(x: ArrayT, /, lambd: float | Array = 0.5, *, xp: Namespace | None = None) -> ArrayT:
     r"""Hard-thresholding: zero every element whose magnitude is at most ``lambd``.
 
     .. math::
@@ -249,14 +251,14 @@ def hardshrink(x: Array, /, lambd: float | Array = 0.5, *, xp: ModuleType | None
     try:
         fast = _FAST_HARDSHRINK[type(x)]
     except KeyError:
-        fast = _learn_hardshrink(x)
+        fast = _HARDSHRINK.learn(x)
     if fast is not None and (out := fast(x, lambd)) is not None:
         return out
     # torch compares 16-bit inputs with the threshold rounded to their own dtype.
-    return _thresholding("hardshrink", x, lambd, xp, widen_half=False)
+    return _general(_HARDSHRINK, x, lambd, xp)
 
 
-def tanhshrink(x: Array, /, *, xp: ModuleType | None = None) -> Array:
+def tanhshrink(x: ArrayT, /, *, xp: Namespace | None = None) -> ArrayT:
     r"""Tanh-shrinkage: :math:`x - \tanh(x)`.
 
     This is :func:`torch.nn.functional.tanhshrink` for any array library that follows
@@ -306,13 +308,7 @@ def tanhshrink(x: Array, /, *, xp: ModuleType | None = None) -> Array:
     try:
         fast = _FAST_TANHSHRINK[type(x)]
     except KeyError:
-        fast = _learn_tanhshrink(x)
+        fast = _TANHSHRINK.learn(x)
     if fast is not None and (out := fast(x)) is not None:
         return out
-    x, scalar = _from_numpy_scalar(x)
-    if xp is None:
-        xp = _validation.namespace_of(x, None, "tanhshrink")
-    _validation.check_floating(x, xp, "tanhshrink")
-    native = _backends.native("tanhshrink", xp)
-    out = None if native is None else native(x)
-    return _as_given(_agnostic.tanhshrink(x, xp=xp) if out is None else out, scalar)
+    return _general(_TANHSHRINK, x, _NO_THRESHOLD, xp)

@@ -1,105 +1,174 @@
-"""Native implementations, one small module per backend, imported on first use.
+"""Backend code, one small module per array library, imported on first use.
 
-Each is taken only where it is proven equal to the generic implementation by tests
-(values, NaN and infinities included) and where it adds something the generic code
-cannot: correct gradients (JAX) or speed shown by the benchmark.
+What each library has is declared in its profile (:mod:`._profiles`): which kernels
+(fast, native, dispatched or not), which loops, how to persist and stop gradients.
+This module turns those declarations into code. A kernel is taken only where it is
+proven equal to the generic implementation by tests (values, NaN and infinities
+included) and where it adds something the generic code cannot: correct gradients
+(JAX) or speed shown by the benchmark.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from types import ModuleType
-from typing import Any
+from typing import Any, Protocol
 
 from arrayshrink._agnostic._loops import Loops
-from arrayshrink._backends._profiles import Profile, profile
+from arrayshrink._backends._profiles import FUNCTIONS, PROFILES, Profile, profile
 from arrayshrink._lib import _compat
+from arrayshrink._lib._typing import ArrayT
 
 __all__ = [
+    "KINDS",
+    "Dispatch",
+    "Kernel",
     "Profile",
-    "fast_kernels",
-    "fast_module",
+    "declared_kernels",
     "has_float64",
-    "native",
+    "kernel_name",
+    "load_kernel",
     "persist",
     "profile",
     "solver_loops",
     "stop_gradient",
 ]
 
-Kernel = Callable[..., Any]
 
-# Two hooks, both looked up once and cached:
-# - fast_kernels(name): per array type, the module's fast_<name>(x, lambd), or
-#   fast_tanhshrink(x), where it exists, called with the raw arguments before any
-#   validation. It returns the result only in the common case it fully handles (for
-#   softshrink and hardshrink a real input and a valid scalar threshold; for tanhshrink
-#   the dtypes it computes as the generic code does), and None otherwise, so that the
-#   general path validates and computes.
-# - native(name, xp): called with validated arguments, in place of the generic code.
-_FAST: dict[type, ModuleType | None] = {}
-_NATIVE: dict[tuple[str, str], Kernel | None] = {}
+class Kernel(Protocol):
+    """A kernel: an array in (and the threshold), an array of its type out, or None
+    where the kernel declines the call."""
+
+    def __call__(self, x: ArrayT, /, *args: Any) -> ArrayT | None: ...
+
+
+# The two kinds of kernel (see _profiles.Kernels): "fast" is called with the raw
+# arguments before validation and handles the common case; "native" is called with
+# validated arguments in place of the generic code. Either returns None to decline.
+KINDS = ("fast", "native")
+
+
+def kernel_name(function: str, kind: str) -> str:
+    """The name of a kernel in its backend module: ``fast_softshrink``, ``softshrink``."""
+    return f"fast_{function}" if kind == "fast" else function
 
 
 # Plain import statements, not importlib: torch.compile traces the first call of a
 # process too, and Dynamo can follow an import statement but not importlib.
-def _module_for(backend: str) -> ModuleType | None:
-    """The module of native code for a backend, if it has one."""
-    if backend == "numpy":
+def _module(backend: Profile) -> ModuleType:
+    """The backend module a profile names, imported on first use."""
+    if backend.module == "numpy":
         from arrayshrink._backends import _numpy
 
         return _numpy
-    if backend == "torch":
+    if backend.module == "torch":
         from arrayshrink._backends import _torch
 
         return _torch
-    if backend == "jax":
+    if backend.module == "jax":
         from arrayshrink._backends import _jax
 
         return _jax
-    if backend == "dask":
+    if backend.module == "dask":
         from arrayshrink._backends import _dask
 
         return _dask
-    return None
+    if backend.module == "cupy":
+        from arrayshrink._backends import _cupy
+
+        return _cupy
+    raise LookupError(f"{backend.display} has no backend module")
 
 
-def fast_module(x: Any) -> ModuleType | None:
-    """The module of native code for arrays of the type of ``x``, if any."""
-    kind = type(x)
-    try:
-        return _FAST[kind]
-    except KeyError:
-        pass
-    xp = _compat.namespace_for(x)
-    module = _FAST[kind] = None if xp is None else _module_for(_compat.backend_name(xp))
-    return module
+def declared_kernels() -> list[tuple[str, str, str]]:
+    """Every kernel the profiles declare, dispatched or not.
+
+    Returns
+    -------
+    list of (backend, function, kind)
+        The profile name ("numpy", ...), the function ("softshrink", ...) and the
+        kind, "fast" or "native".
+    """
+    return [
+        (name, function, kind)
+        for name, backend in PROFILES.items()
+        for function in FUNCTIONS
+        for kind in KINDS
+        if getattr(backend.kernels_of(function), kind)
+    ]
 
 
-def fast_kernels(name: str) -> tuple[dict[type, Kernel | None], Callable[[Any], Kernel | None]]:
-    """For function ``name``: a dict of its fast kernel (or None) per array type, filled
-    as types are seen, and the function that finds one for an unseen type. The hot path
-    is one lookup in a plain dict, the fastest lookup Python has."""
-    table: dict[type, Kernel | None] = {}
+def load_kernel(backend: str, function: str, kind: str) -> Kernel:
+    """A kernel declared in the profile of ``backend``, its module imported.
 
-    def learn(x: Any) -> Kernel | None:
-        module = fast_module(x)
-        kernel = table[type(x)] = getattr(module, f"fast_{name}", None)
-        return kernel
+    Raises
+    ------
+    LookupError
+        If the profile declares no such kernel.
+    ImportError
+        If the array library is not installed.
+    """
+    found = PROFILES[backend]
+    if kind not in KINDS or not getattr(found.kernels_of(function), kind):
+        raise LookupError(f"{found.display} declares no {kind} kernel for {function}")
+    return _load(found, function, kind)
 
-    return table, learn
 
-
-def native(name: str, xp: ModuleType) -> Kernel | None:
-    """The native implementation of function ``name`` for namespace ``xp``, if any."""
-    key = (name, xp.__name__)
-    try:
-        return _NATIVE[key]
-    except KeyError:
-        pass
-    module = _module_for(_compat.backend_name(xp))
-    kernel = _NATIVE[key] = None if module is None else getattr(module, name, None)
+def _load(backend: Profile, function: str, kind: str) -> Kernel:
+    kernel: Kernel = getattr(_module(backend), kernel_name(function, kind))
     return kernel
+
+
+def _dispatched(function: str, x: Any) -> tuple[Kernel | None, Kernel | None]:
+    """The fast and native kernels that calls of ``function`` on arrays of the type of
+    ``x`` take: those the profile declares and dispatches."""
+    xp = _compat.namespace_for(x)
+    if xp is None:
+        return None, None
+    backend = profile(xp)
+    declared = backend.kernels_of(function)
+    if not declared.dispatched:
+        return None, None
+    fast = _load(backend, function, "fast") if declared.fast else None
+    native = _load(backend, function, "native") if declared.native else None
+    # torch's jagged nested tensors have a Python type of their own, which torch's
+    # kernels compute on: kept off the fast path, so that the general path rejects
+    # them with a clear error. (A strided nested tensor is a plain Tensor; torch's
+    # kernels decline it, and the general path sees it too.)
+    if type(x).__name__ == "NestedTensor":
+        fast = None
+    return fast, native
+
+
+class Dispatch:
+    """The kernels one function takes, per array type, found when a type is first seen.
+
+    ``fast`` maps an array type to its fast kernel (or None): the hot path of a call is
+    one lookup in this plain dict, the fastest lookup Python has. ``native`` maps it to
+    the native kernel (or None), looked up after validation.
+    """
+
+    __slots__ = ("fast", "function", "native")
+
+    def __init__(self, function: str) -> None:
+        self.function = function
+        self.fast: dict[type, Kernel | None] = {}
+        self.native: dict[type, Kernel | None] = {}
+
+    def learn(self, x: Any) -> Kernel | None:
+        """Find the kernels for the type of ``x``; return its fast kernel."""
+        fast, native = _dispatched(self.function, x)
+        self.native[type(x)] = native
+        self.fast[type(x)] = fast
+        return fast
+
+    def native_kernel(self, x: Any) -> Kernel | None:
+        """The native kernel for the type of ``x``, if one is dispatched."""
+        try:
+            return self.native[type(x)]
+        except KeyError:
+            self.learn(x)
+            return self.native[type(x)]
 
 
 # --- what the solvers ask of a backend (each imports the backend on first use) -----

@@ -1,9 +1,17 @@
 """CuPy: softshrink as one fused elementwise kernel (one read, one write per element).
 
-Not dispatched yet: a native path is taken only once the GPU benchmark
-(``benchmarks/gpu_check.sh``) shows it faster than the generic path, and the equality
-tests in ``tests/test_native.py`` have run on a GPU. Until then CuPy arrays take the
-generic path, which is correct but makes two passes and one temporary.
+Kernels declared in the CuPy profile (``_profiles.PROFILES``): ``softshrink``
+(native), declared with ``dispatched=False``: dispatch does not take it yet, and CuPy
+arrays take the generic path, which is correct but makes two passes and one temporary.
+``load_kernel("cupy", "softshrink", "native")`` reaches it for the tests and the
+benchmark.
+
+To dispatch it: run ``benchmarks/gpu_check.sh`` on a machine with an NVIDIA GPU. Its
+tests (``tests/test_native.py`` on CuPy) check the kernel against the generic path,
+and its benchmark prints, per size, ``cupy kernel / generic``: the kernel's time over
+the generic code's. Where that ratio is below 1 at every size and the tests pass, set
+``dispatched=True`` in the CuPy profile's ``Kernels`` and regenerate the backend tables
+(``python tools/backend_table.py``).
 """
 
 from __future__ import annotations

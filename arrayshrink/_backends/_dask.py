@@ -6,6 +6,9 @@ here each block is computed by the NumPy implementation in a single ``map_blocks
 array threshold is chunked as ``x`` is). An array threshold is matched to ``x`` block
 by block, which also works where the chunk sizes are unknown (NaN, after boolean
 indexing) and the generic code's shape arithmetic cannot run.
+
+Kernels declared in the Dask profile (``_profiles.PROFILES``), all native:
+``softshrink``, ``hardshrink``, ``tanhshrink``.
 """
 
 from __future__ import annotations

@@ -4,6 +4,9 @@
 gradient at ties, which gives 0.5 at exactly ``|x| == lambd`` where torch gives 0. A
 ``custom_jvp`` states the derivative directly; it stays linear in the tangents, so
 reverse mode, ``vmap``, ``jacfwd``, ``jacrev`` and ``hessian`` all follow from it.
+
+Kernels declared in the JAX profile (``_profiles.PROFILES``): ``softshrink`` (native:
+array thresholds too), ``fast_softshrink``, ``fast_hardshrink``, ``fast_tanhshrink``.
 """
 
 from __future__ import annotations

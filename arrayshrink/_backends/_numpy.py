@@ -6,6 +6,9 @@ output written once: the same traffic as ``np.add(x, 0)``. The peak extra memory
 the output alone (``x - np.clip(x, ...)`` needs a second array of the same size).
 tanhshrink is compute-bound and not blocked; its fast path skips the general path's
 dispatch (most of a small array's time) and the temporary of ``x - np.tanh(x)``.
+
+Kernels declared in the NumPy profile (``_profiles.PROFILES``): ``fast_softshrink``,
+``fast_hardshrink``, ``fast_tanhshrink``.
 """
 
 from __future__ import annotations

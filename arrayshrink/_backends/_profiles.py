@@ -70,7 +70,7 @@ class Profile:
     needs_gpu: bool = False
     # The backend module of kernels and hooks, arrayshrink._backends._<module>, if any.
     module: str | None = None
-    kernels: Mapping[str, Kernels] = field(default_factory=lambda: MappingProxyType({}))
+    kernels: Mapping[str, Kernels] = field(default_factory=dict)
 
     @property
     def splits_batches(self) -> bool:
@@ -82,70 +82,73 @@ class Profile:
         return self.kernels.get(function, _NONE)
 
 
+# Plain dicts, read-only by convention, wherever dispatch reads them: torch.compile
+# traces a first call's lookups, and reading a MappingProxyType breaks its graph once
+# any dict has been written in the trace.
 def _kernels(**declared: Kernels) -> Mapping[str, Kernels]:
-    return MappingProxyType(declared)
+    return declared
 
 
 _FAST = Kernels(fast=True)
 
-PROFILES: Mapping[str, Profile] = MappingProxyType(
-    {
-        profile.name: profile
-        for profile in (
-            Profile(
-                "numpy",
-                "NumPy",
-                module="numpy",
-                kernels=_kernels(softshrink=_FAST, hardshrink=_FAST, tanhshrink=_FAST),
+_BY_NAME: dict[str, Profile] = {
+    profile.name: profile
+    for profile in (
+        Profile(
+            "numpy",
+            "NumPy",
+            module="numpy",
+            kernels=_kernels(softshrink=_FAST, hardshrink=_FAST, tanhshrink=_FAST),
+        ),
+        Profile("array_api_strict", "array-api-strict"),
+        Profile(
+            "torch",
+            "PyTorch",
+            tracers=("torch.compile", "torch.func"),
+            autodiff="torch",
+            float64="not on mps",
+            module="torch",
+            kernels=_kernels(softshrink=_FAST, hardshrink=_FAST, tanhshrink=_FAST),
+        ),
+        Profile(
+            "jax",
+            "JAX",
+            tracers=("jax.jit", "jax.grad", "jax.vmap"),
+            new_shapes_compile=True,
+            loops="jax",
+            autodiff="jax",
+            float64="x64",
+            module="jax",
+            kernels=_kernels(
+                softshrink=Kernels(fast=True, native=True),
+                hardshrink=_FAST,
+                tanhshrink=_FAST,
             ),
-            Profile("array_api_strict", "array-api-strict"),
-            Profile(
-                "torch",
-                "PyTorch",
-                tracers=("torch.compile", "torch.func"),
-                autodiff="torch",
-                float64="not on mps",
-                module="torch",
-                kernels=_kernels(softshrink=_FAST, hardshrink=_FAST, tanhshrink=_FAST),
+        ),
+        Profile(
+            "dask",
+            "Dask",
+            lazy=True,
+            module="dask",
+            kernels=_kernels(
+                softshrink=Kernels(native=True),
+                hardshrink=Kernels(native=True),
+                tanhshrink=Kernels(native=True),
             ),
-            Profile(
-                "jax",
-                "JAX",
-                tracers=("jax.jit", "jax.grad", "jax.vmap"),
-                new_shapes_compile=True,
-                loops="jax",
-                autodiff="jax",
-                float64="x64",
-                module="jax",
-                kernels=_kernels(
-                    softshrink=Kernels(fast=True, native=True),
-                    hardshrink=_FAST,
-                    tanhshrink=_FAST,
-                ),
-            ),
-            Profile(
-                "dask",
-                "Dask",
-                lazy=True,
-                module="dask",
-                kernels=_kernels(
-                    softshrink=Kernels(native=True),
-                    hardshrink=Kernels(native=True),
-                    tanhshrink=Kernels(native=True),
-                ),
-            ),
-            Profile(
-                "cupy",
-                "CuPy",
-                needs_gpu=True,
-                module="cupy",
-                # Written and tested for equality; taken once the GPU benchmark
-                # (benchmarks/gpu_check.sh) shows it faster than the generic path.
-                kernels=_kernels(softshrink=Kernels(native=True, dispatched=False)),
-            ),
-        )
-    }
-)
+        ),
+        Profile(
+            "cupy",
+            "CuPy",
+            needs_gpu=True,
+            module="cupy",
+            # Written and tested for equality; taken once the GPU benchmark
+            # (benchmarks/gpu_check.sh) shows it faster than the generic path.
+            kernels=_kernels(softshrink=Kernels(native=True, dispatched=False)),
+        ),
+    )
+}
+# Read-only for everyone else; profile() reads the plain dict (see _kernels).
+PROFILES: Mapping[str, Profile] = MappingProxyType(_BY_NAME)
 
 # Resolved once per namespace (a module name is a cheap, stable key).
 _RESOLVED: dict[str, Profile] = {}
@@ -158,6 +161,6 @@ def profile(xp: Namespace) -> Profile:
     except KeyError:
         pass
     name = _compat.backend_name(xp)
-    found = PROFILES.get(name) or Profile(name, name)
+    found = _BY_NAME.get(name) or Profile(name, name)
     _RESOLVED[xp.__name__] = found
     return found

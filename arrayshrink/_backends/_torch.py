@@ -5,6 +5,9 @@ mode they are used directly (one fused kernel, torch's own backward). Under
 ``torch.compile`` they are not: torch 2.13's compiled softshrink turns NaN into 0, so
 the generic formula, which keeps NaN, is traced instead. tanhshrink's fast path is
 the generic formula itself, reached without the general path's dispatch.
+
+Kernels declared in the PyTorch profile (``_profiles.PROFILES``): ``fast_softshrink``,
+``fast_hardshrink``, ``fast_tanhshrink``.
 """
 
 from __future__ import annotations
