@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 import math
-from typing import Any, NamedTuple
+from typing import Any, Generic, NamedTuple
 
 from arrayshrink._lib import _compat
+from arrayshrink._lib._typing import Array, ArrayT
 
 __all__ = ["LassoResult"]
 
-Array = Any
 
-
-class LassoResult(NamedTuple):
+class LassoResult(NamedTuple, Generic[ArrayT]):
     """The solution of a Lasso problem and the certificate of how good it is.
 
     Every field but `history` is an array of the library of `b`, on its device; "per
@@ -41,11 +40,11 @@ class LassoResult(NamedTuple):
         column) with one entry per check point.
     """
 
-    x: Array
-    gap: Array
-    objective: Array
-    converged: Array
-    n_iter: Array
+    x: ArrayT
+    gap: ArrayT
+    objective: ArrayT
+    converged: ArrayT
+    n_iter: ArrayT
     history: dict[str, list[Any]] | None = None
 
     def __repr__(self) -> str:

@@ -1,0 +1,39 @@
+"""Columns of a batch: take some out, put them back, in pure Array API code.
+
+A batch b of shape (m, k) holds k independent problems; per-column quantities have
+shape (k,), iterates (n, k). Take and where, not item assignment, which JAX lacks.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from arrayshrink._lib._typing import Array, Namespace
+
+__all__ = ["device_of", "index_dtype", "positions", "put_columns", "take_columns"]
+
+
+def take_columns(v: Array, index: Array, xp: Namespace) -> Array:
+    """The columns ``index`` of a per-column vector (k,) or a matrix (n, k)."""
+    return xp.take(v, index, axis=v.ndim - 1)
+
+
+def index_dtype(xp: Namespace) -> Any:
+    """The namespace's default integer dtype for indices."""
+    return xp.__array_namespace_info__().default_dtypes()["indexing"]
+
+
+def positions(mask: Array, xp: Namespace) -> Array:
+    """For each column, its position among the columns where ``mask`` holds."""
+    return xp.clip(xp.cumulative_sum(xp.astype(mask, index_dtype(xp))) - 1, min=0)
+
+
+def put_columns(full: Array, mask: Array, part: Array, position: Array, xp: Namespace) -> Array:
+    """``full`` with its columns where ``mask`` replaced, in order, by those of ``part``
+    (``position`` from positions(mask))."""
+    return xp.where(mask, take_columns(part, position, xp), full)
+
+
+def device_of(a: Array) -> Any:
+    """The device of ``a`` (None for libraries without devices)."""
+    return getattr(a, "device", None)

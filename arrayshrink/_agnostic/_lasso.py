@@ -1,0 +1,294 @@
+"""The problem the solvers iterate on, its certificate, and one iteration.
+
+Problem: minimize over x   1/2 ||A x - b||^2 + g(x)
+for b of shape (m,) or (m, k) (k independent problems), x of shape (n,) or (n, k),
+and a penalty g (arrayshrink._agnostic._penalties) whose smooth part, its ridge, is
+taken in the gradient step. Every quantity "per column" has the batch shape
+b.shape[1:]: () or (k,). Inputs are validated by the public layer.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from typing import Any, NamedTuple
+
+from arrayshrink._agnostic._columns import (
+    device_of,
+    index_dtype,
+    positions,
+    put_columns,
+    take_columns,
+)
+from arrayshrink._agnostic._loops import Loops
+from arrayshrink._agnostic._norms import ratio, real_dot, sq_norm
+from arrayshrink._agnostic._penalties import DualData, Penalty, columns_of
+from arrayshrink._lib._typing import Array, Namespace
+
+__all__ = [
+    "Backtrack",
+    "Check",
+    "Iterate",
+    "Operator",
+    "Options",
+    "Problem",
+    "backtrack_columns",
+    "backtrack_masked",
+    "certify",
+    "fixed_step",
+    "iteration",
+    "lambda_max",
+    "start",
+]
+
+_STEP_GROWTH = 1.25  # the step may grow again after a successful iteration
+_STEP_SHRINK = 0.5  # backtracking: halve the step until the sufficient decrease holds
+_STEP_MARGIN = 0.9  # ... or go straight below the inverse curvature measured, if shorter
+_MAX_HALVINGS = 60  # a safety net: 2**-60 of a step is no step at all
+
+
+@dataclass(frozen=True)
+class Operator:
+    """A linear map given by its forward and adjoint products, and its shape (m, n)."""
+
+    forward: Callable[[Array], Array]
+    adjoint: Callable[[Array], Array]
+    shape: tuple[int, int]
+
+
+@dataclass(frozen=True)
+class Options:
+    """How to iterate; validated by the public layer."""
+
+    max_iter: int
+    tol: float
+    check_every: int
+    lipschitz: float | None
+    accelerate: bool
+    restart: bool
+    unroll: bool = False
+
+
+@dataclass(frozen=True)
+class Problem:
+    """The data of the problem: the operator, b and the penalty.
+
+    ``real`` is the real dtype of x, ``wide`` the real dtype the certificate
+    accumulates in (float64 where the backend has it).
+    """
+
+    op: Operator
+    b: Array
+    penalty: Penalty
+    xp: Namespace
+    negligible: float  # a relative squared move below this is rounding noise
+    real: Any
+    wide: Any
+    # The backend's stop-gradient: step sizes are decisions, not functions to
+    # differentiate (a derivative through the measured curvature is meaningless).
+    constant: Callable[[Array], Array] = field(default=lambda a: a)
+
+    @property
+    def batched(self) -> bool:
+        return bool(self.b.ndim == 2)
+
+    def columns(self, index: Array) -> Problem:
+        """The problem restricted to the columns ``index`` of a batch."""
+        xp = self.xp
+        return replace(
+            self, b=take_columns(self.b, index, xp), penalty=columns_of(self.penalty, index, xp)
+        )
+
+
+def lambda_max(op: Operator, b: Array, *, xp: Namespace) -> Array:
+    """max_j |A^H b|_j per column: the smallest lambd for which x = 0 is optimal."""
+    return xp.max(xp.abs(op.adjoint(b)), axis=0)
+
+
+class Check(NamedTuple):
+    """The certificate at a check point, per column."""
+
+    objective: Array
+    gap: Array
+    converged: Array
+    n_iter: Array
+
+
+def certify(problem: Problem, x: Array, Ax: Array, tol: float, n_iter: Array | int) -> Check:
+    """The objective and the relative certificate of x, per column.
+
+    The penalty gives the duality gap (every term >= 0, accumulated in
+    ``problem.wide``), or for coefficients without a dual point their relative
+    optimality residual, which must meet ``tol`` too. A column converges when its
+    objective and gap are finite and the gap meets ``tol`` relatively, or absolutely
+    against P(0) = ||b||^2 / 2 (so that exact fits converge).
+    """
+    xp = problem.xp
+    dual = DualData(problem.b - Ax, problem.op.adjoint, problem.b, problem.wide, xp)
+    x_w = dual.widen(x)
+    primal = 0.5 * sq_norm(dual.widen(dual.rho), xp) + problem.penalty.value(x_w, dual)
+    gap, residual = problem.penalty.gap(x_w, dual)
+
+    b_w = dual.widen(problem.b)
+    half_b = 0.5 * sq_norm(b_w, xp)
+    # Squares of data near the smallest float underflow to 0 and would certify anything.
+    finite = xp.isfinite(primal) & xp.isfinite(gap) & ~((half_b == 0) & xp.any(b_w != 0, axis=0))
+    relative = ratio(gap, primal, xp)
+    met = (gap <= tol * primal) | (gap <= tol * half_b)
+    if residual is not None:
+        relative = xp.maximum(relative, residual)
+        met = met & (residual <= tol)
+    relative = xp.where(finite, relative, xp.full_like(relative, math.nan))
+    real = problem.real
+    return Check(
+        xp.astype(primal, real),
+        xp.astype(relative, real),
+        finite & met,
+        n_iter + xp.zeros(primal.shape, dtype=index_dtype(xp), device=device_of(primal)),
+    )
+
+
+class Iterate(NamedTuple):
+    """The state of the iteration (a NamedTuple: JAX's loops carry it as a pytree)."""
+
+    x: Array
+    Ax: Array
+    y: Array
+    Ay: Array
+    step: Array
+    momentum: Array
+
+    def columns(self, index: Array, xp: Namespace) -> Iterate:
+        return Iterate(*(take_columns(v, index, xp) for v in self))
+
+
+def start(problem: Problem, x0: Array, options: Options) -> Iterate:
+    """The first iterate: x0, and a first step."""
+    xp, op = problem.xp, problem.op
+    Ax = op.forward(x0)
+    per_column = sq_norm(x0, xp)
+    if options.lipschitz is not None:
+        step = xp.full_like(per_column, 1.0 / options.lipschitz)
+    else:
+        # 1 / (curvature along the first gradient): never below 1/L; backtracking fixes it.
+        ridge = problem.penalty.ridge
+        g = op.adjoint(Ax - problem.b) + ridge * x0
+        g_norm = sq_norm(g, xp)
+        curvature = sq_norm(op.forward(g), xp) + ridge * g_norm
+        usable = (curvature > 0) & (g_norm > 0)
+        step = problem.constant(xp.where(usable, g_norm / xp.where(usable, curvature, 1.0), 1.0))
+    return Iterate(x0, Ax, x0, Ax, step, xp.ones_like(per_column))
+
+
+# --- one iteration ------------------------------------------------------------------
+
+Backtrack = Callable[[Problem, Iterate, Array], tuple[Array, Array, Array]]
+
+
+def _candidate(problem: Problem, y: Array, gradient: Array, step: Array) -> tuple[Array, Array]:
+    """The proximal-gradient point from y with ``step``, and its image under A."""
+    x_new = problem.penalty.prox(y - step * gradient, step)
+    return x_new, problem.op.forward(x_new)
+
+
+def _too_long(
+    problem: Problem, y: Array, Ay: Array, x_new: Array, Ax_new: Array, step: Array
+) -> tuple[Array, Array]:
+    """Per column: whether the step fails the sufficient decrease of the smooth part,
+    ||A d||^2 + ridge ||d||^2 <= ||d||^2 / step for d = x_new - y; and the shorter
+    step to try where it fails: a fraction of the inverse curvature measured along d."""
+    xp = problem.xp
+    d_norm = sq_norm(x_new - y, xp)
+    curvature = sq_norm(Ax_new - Ay, xp) + problem.penalty.ridge * d_norm
+    too_long = curvature * step > d_norm * (1 + 1e-9)
+    # A move at the rounding level of y says nothing about the step: without this,
+    # rounding noise in ||A d|| would halve the step of a converged column forever.
+    too_long = too_long & (d_norm > problem.negligible * sq_norm(y, xp))
+    measured = d_norm / xp.where(too_long, curvature, 1.0)
+    shorter = xp.where(too_long, xp.minimum(_STEP_SHRINK * step, _STEP_MARGIN * measured), step)
+    return too_long, problem.constant(shorter)
+
+
+def fixed_step(problem: Problem, it: Iterate, gradient: Array) -> tuple[Array, Array, Array]:
+    """No backtracking: the step 1/lipschitz."""
+    return (*_candidate(problem, it.y, gradient, it.step), it.step)
+
+
+def backtrack_masked(loops: Loops) -> Backtrack:
+    """Backtracking that recomputes every column while any needs a shorter step:
+    branch-free, so that it runs in a backend's traced loop or on lazy arrays."""
+
+    def backtrack(problem: Problem, it: Iterate, gradient: Array) -> tuple[Array, Array, Array]:
+        xp = problem.xp
+        x_new, Ax_new = _candidate(problem, it.y, gradient, it.step)
+        too_long, shorter = _too_long(problem, it.y, it.Ay, x_new, Ax_new, it.step)
+
+        def cond(state: tuple[Array, ...]) -> Array:
+            return xp.any(state[3]) & (state[5] < _MAX_HALVINGS)
+
+        def body(state: tuple[Array, ...]) -> tuple[Array, ...]:
+            x_new, Ax_new, _, too_long, step, halvings = state
+            x_try, Ax_try = _candidate(problem, it.y, gradient, step)
+            retry, shorter = _too_long(problem, it.y, it.Ay, x_try, Ax_try, step)
+            x_new = xp.where(too_long, x_try, x_new)
+            Ax_new = xp.where(too_long, Ax_try, Ax_new)
+            return x_new, Ax_new, step, too_long & retry, shorter, halvings + 1
+
+        halvings = xp.zeros((), dtype=index_dtype(xp), device=device_of(it.step))
+        state = (x_new, Ax_new, it.step, too_long, shorter, halvings)
+        state = loops.while_loop(cond, body, state)
+        return state[0], state[1], state[2]
+
+    return backtrack
+
+
+def backtrack_columns(problem: Problem, it: Iterate, gradient: Array) -> tuple[Array, Array, Array]:
+    """Backtracking on eager arrays: each retry recomputes only the columns that need it
+    (in a batch of many signals, a few columns fail at almost every iteration)."""
+    xp = problem.xp
+    x_new, Ax_new = _candidate(problem, it.y, gradient, it.step)
+    too_long, shorter = _too_long(problem, it.y, it.Ay, x_new, Ax_new, it.step)
+    step = it.step
+    for _ in range(_MAX_HALVINGS):
+        if not bool(xp.any(too_long)):
+            break
+        step = shorter
+        if not problem.batched:
+            x_new, Ax_new = _candidate(problem, it.y, gradient, step)
+            too_long, shorter = _too_long(problem, it.y, it.Ay, x_new, Ax_new, step)
+            continue
+        index = xp.nonzero(too_long)[0]
+        part = problem.columns(index)
+        y, Ay = take_columns(it.y, index, xp), take_columns(it.Ay, index, xp)
+        part_step = take_columns(step, index, xp)
+        x_try, Ax_try = _candidate(part, y, take_columns(gradient, index, xp), part_step)
+        retry, part_shorter = _too_long(part, y, Ay, x_try, Ax_try, part_step)
+        position = positions(too_long, xp)
+        x_new = put_columns(x_new, too_long, x_try, position, xp)
+        Ax_new = put_columns(Ax_new, too_long, Ax_try, position, xp)
+        shorter = put_columns(step, too_long, part_shorter, position, xp)
+        too_long = put_columns(xp.zeros_like(too_long), too_long, retry, position, xp)
+    return x_new, Ax_new, step
+
+
+def iteration(problem: Problem, it: Iterate, options: Options, backtrack: Backtrack) -> Iterate:
+    """One proximal-gradient step from y, then FISTA's momentum (or none: ISTA)."""
+    xp = problem.xp
+    gradient = problem.op.adjoint(it.Ay - problem.b) + problem.penalty.ridge * it.y
+    x_new, Ax_new, step = backtrack(problem, it, gradient)
+    if options.accelerate:
+        momentum = (1 + xp.sqrt(1 + 4 * it.momentum**2)) / 2
+        beta = (it.momentum - 1) / momentum
+        if options.restart:
+            # O'Donoghue and Candes: restart where the step goes against the momentum.
+            against = real_dot(it.y - x_new, x_new - it.x, xp) > 0
+            momentum = xp.where(against, 1.0, momentum)
+            beta = xp.where(against, 0.0, beta)
+        y = x_new + beta * (x_new - it.x)
+        Ay = Ax_new + beta * (Ax_new - it.Ax)
+    else:
+        momentum, y, Ay = it.momentum, x_new, Ax_new
+    if options.lipschitz is None:
+        step = step * _STEP_GROWTH
+    return Iterate(x_new, Ax_new, y, Ay, step, momentum)

@@ -1,0 +1,41 @@
+"""Norms and products per column, real and complex alike, and a safe ratio."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from arrayshrink._lib._typing import Array, Namespace
+
+__all__ = ["ratio", "real_dot", "real_product", "sq_norm", "widen"]
+
+
+def real_product(u: Array, v: Array, xp: Namespace) -> Array:
+    """Re(conj(u) v), elementwise."""
+    if xp.isdtype(u.dtype, "complex floating"):
+        return xp.real(u) * xp.real(v) + xp.imag(u) * xp.imag(v)
+    return u * v
+
+
+def real_dot(u: Array, v: Array, xp: Namespace) -> Array:
+    """Re <u, v> per column."""
+    return xp.sum(real_product(u, v, xp), axis=0)
+
+
+def sq_norm(v: Array, xp: Namespace) -> Array:
+    """Squared Euclidean norm of each column (of the whole vector when 1-d)."""
+    return real_dot(v, v, xp)
+
+
+def ratio(num: Array, den: Array, xp: Namespace) -> Array:
+    """num / den for num, den >= 0, with 0/0 = 0 and num/0 = inf."""
+    positive = den > 0
+    zero_or_inf = xp.where(num > 0, xp.full_like(num, math.inf), xp.zeros_like(num))
+    return xp.where(positive, num / xp.where(positive, den, xp.ones_like(den)), zero_or_inf)
+
+
+def widen(v: Array, wide: Any, xp: Namespace) -> Array:
+    """``v`` in the real dtype ``wide`` (its complex counterpart for complex v)."""
+    if xp.isdtype(v.dtype, "complex floating"):
+        wide = xp.complex128 if wide == xp.float64 else xp.complex64
+    return xp.astype(v, wide, copy=False)

@@ -1,0 +1,293 @@
+"""The solvers' arguments, checked and turned into the problem the drivers solve.
+
+Every error message of a solve's arguments comes from here (or from the validator of
+arrayshrink._lib._validation, for thresholds and arrays): each names the argument,
+the value and what was expected.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+from collections.abc import Callable
+from typing import Any, Protocol, runtime_checkable
+
+from arrayshrink import _backends
+from arrayshrink._agnostic._lasso import Operator
+from arrayshrink._agnostic._penalties import L1, ElasticNet, Penalty, PositiveL1
+from arrayshrink._lib import _compat, _validation
+from arrayshrink._lib._typing import Array, Namespace
+
+__all__ = [
+    "LinearOperator",
+    "check_flag",
+    "check_number",
+    "checked_namespace",
+    "finite",
+    "namespace",
+    "operator",
+    "penalty",
+    "read",
+    "threshold",
+]
+
+
+@runtime_checkable
+class LinearOperator(Protocol):
+    """What a matrix-free dictionary provides: ``A`` in ``fista(A, b, ...)``.
+
+    ``forward(x)`` computes A @ x and ``adjoint(r)`` computes A^H @ r, for x of shape
+    (n,) or (n, k) and r of shape (m,) or (m, k); ``shape`` is (m, n). Both must
+    return arrays of the library of ``b``, of shape (m,) or (m, k) and (n,) or (n, k):
+    a product of another shape raises ValueError at its first call.
+    """
+
+    shape: tuple[int, int]
+
+    def forward(self, x: Array) -> Array: ...
+
+    def adjoint(self, r: Array) -> Array: ...
+
+
+# Pairs of (A's library, b's library) accepted together on purpose; every other mix of
+# libraries among A, b, x0 and an array lambd raises TypeError.
+_ALLOWED_MIXES: frozenset[tuple[str, str]] = frozenset()
+
+
+def checked_namespace(func: str, given: Any, inferred: Namespace) -> Namespace:
+    """The namespace of the data; an ``xp`` argument must name the same library."""
+    if given is not None and (
+        not isinstance(given, Namespace)
+        or _backends.profile(given).name != _backends.profile(inferred).name
+    ):
+        raise TypeError(
+            f"{func}(): xp={given!r} is not the namespace of b, which is "
+            f"{_backends.profile(inferred).display}; omit xp to infer it."
+        )
+    return inferred
+
+
+def namespace(func: str, b: Any, A: Any, x0: Any, lambd: Any) -> Namespace:
+    """The namespace of b, after checking that A, x0 and an array lambd share it (a
+    Python or NumPy number lambd is not an array)."""
+    xp = _validation.namespace_of(b, None, func, name="b")
+    for name, value in (("A", A), ("x0", x0), ("lambd", lambd)):
+        other = _validation.namespace_or_none(value)
+        if other is None or other is xp:
+            continue
+        if (
+            name == "A"
+            and (_backends.profile(other).name, _backends.profile(xp).name) in _ALLOWED_MIXES
+        ):
+            continue
+        _validation.check_same_library(value, other, xp, func, name, "b")
+    return xp
+
+
+def read(compute: Callable[[], Array], a: Array, xp: Namespace) -> Array | None:
+    """``compute()`` from array ``a`` where its result can be read now, else None: not
+    for lazy or traced ``a``, nor inside a jax.jit trace, where even a concrete array
+    closed over by the traced function gives traced results."""
+    if not _compat.is_concrete(a, xp):
+        return None
+    value = compute()
+    return value if _compat.is_concrete(value, xp) else None
+
+
+def finite(func: str, name: str, a: Array, xp: Namespace) -> None:
+    """Non-finite data that can be read now raises; lazily it gives a NaN result."""
+    finite = read(lambda: xp.isfinite(a), a, xp)
+    if finite is not None and not bool(xp.all(finite)):
+        count = int(xp.sum(xp.astype(~finite, xp.int64)))
+        raise ValueError(
+            f"{func}(): {name} must be finite; it holds {count} NaN or infinite "
+            f"value{'s' if count > 1 else ''}. Remove or impute them first."
+        )
+
+
+def _checked_product(
+    func: str,
+    method: str,
+    product: Callable[[Array], Array],
+    shape: tuple[int, int],
+    xp: Namespace,
+) -> Callable[[Array], Array]:
+    """A user's forward/adjoint, checked at every call for the shape it must return."""
+    rows = shape[0] if method == "forward" else shape[1]
+
+    def call(v: Array) -> Array:
+        out = product(v)
+        expected = (rows, *tuple(v.shape[1:]))
+        if _compat.namespace_for(out) is not xp:
+            raise TypeError(
+                f"{func}(): A.{method} must return an array of the library of b; got "
+                f"{type(out).__name__}."
+            )
+        _validation.check_floating(out, xp, func, name=f"the output of A.{method}")
+        if xp.isdtype(out.dtype, "complex floating") and not xp.isdtype(
+            v.dtype, "complex floating"
+        ):
+            raise TypeError(
+                f"{func}(): A.{method} returned {out.dtype} for real input; a complex "
+                "operator needs complex b (or x0), e.g. b + 0j."
+            )
+        if tuple(out.shape) != expected:
+            raise ValueError(
+                f"{func}(): A.{method} returned shape {tuple(out.shape)} for an input of "
+                f"shape {tuple(v.shape)}; expected {expected}, as A.shape is {shape}."
+            )
+        return out
+
+    return call
+
+
+def _check_shape(func: str, shape: tuple[int, int], b: Array, what: str) -> None:
+    if shape[1] < 1:
+        raise ValueError(
+            f"{func}(): A must have at least one column (one coefficient); {what} has "
+            f"shape {shape}."
+        )
+    if shape[0] != b.shape[0]:
+        raise ValueError(
+            f"{func}(): {what} of shape {shape} and b of shape {tuple(b.shape)} do not "
+            "match: A must have as many rows as b."
+        )
+
+
+def _operator_shape(func: str, shape: Any) -> tuple[int, int]:
+    """A LinearOperator's shape: two non-negative integers (m, n)."""
+    if (
+        not isinstance(shape, tuple | list)
+        or len(shape) != 2
+        or not all(isinstance(d, numbers.Integral) and not isinstance(d, bool) for d in shape)
+        or min(shape) < 0
+    ):
+        raise TypeError(
+            f"{func}(): A.shape must be a pair of non-negative integers (m, n); got {shape!r}."
+        )
+    return int(shape[0]), int(shape[1])
+
+
+def operator(A: Any, b: Array, xp: Namespace, func: str) -> tuple[Operator, Array]:
+    """Wrap a matrix or a LinearOperator as forward/adjoint products; also returns b,
+    promoted to the common dtype of A and b as NumPy would."""
+    if _compat.namespace_for(A) is not None:
+        if A.ndim != 2:
+            raise ValueError(f"{func}(): A must be a 2-d array; got shape {tuple(A.shape)}.")
+        _validation.check_floating(A, xp, func, name="A")
+        _check_shape(func, tuple(A.shape), b, "A")
+        dtype = xp.result_type(A.dtype, b.dtype)
+        A = A if A.dtype == dtype else xp.astype(A, dtype)
+        b = b if b.dtype == dtype else xp.astype(b, dtype)
+        complex_A = xp.isdtype(A.dtype, "complex floating")
+        A_conj = xp.conj(A) if complex_A else A
+        if b.ndim == 1:
+            # A^H r as the row-vector product r @ conj(A): under jax.jit it runs many
+            # times faster than the product with the transposed matrix.
+            return Operator(lambda x: A @ x, lambda r: r @ A_conj, tuple(A.shape)), b
+        # For a batch, A^H @ r itself: (r^T @ conj(A))^T would hand a transposed,
+        # non-contiguous array to every elementwise operation after it.
+        A_adjoint = xp.matrix_transpose(A_conj)
+        return Operator(lambda x: A @ x, lambda r: A_adjoint @ r, tuple(A.shape)), b
+    if isinstance(A, LinearOperator):
+        shape = _operator_shape(func, A.shape)
+        _check_shape(func, shape, b, "the operator A")
+        forward = _checked_product(func, "forward", A.forward, shape, xp)
+        adjoint = _checked_product(func, "adjoint", A.adjoint, shape, xp)
+        return Operator(forward, adjoint, shape), b
+    raise TypeError(
+        f"{func}(): A must be a 2-d array or an object with forward(x), adjoint(r) and "
+        f"shape; got {type(A).__name__}."
+    )
+
+
+def check_number(func: str, name: str, value: Any, *, minimum: float, integer: bool) -> None:
+    kind = numbers.Integral if integer else numbers.Real
+    if isinstance(value, bool) or not isinstance(value, kind):
+        expected = "an integer" if integer else "a real number"
+        raise TypeError(f"{func}(): {name} must be {expected}; got {value!r}.")
+    try:
+        number = float(value)
+    except OverflowError:
+        number = math.inf
+    if not (number >= minimum and math.isfinite(number)):
+        raise ValueError(f"{func}(): {name} must be a finite number >= {minimum}; got {value!r}.")
+
+
+def check_flag(func: str, name: str, value: Any) -> None:
+    if not isinstance(value, bool):
+        raise TypeError(f"{func}(): {name} must be True or False; got {value!r}.")
+
+
+def threshold(lambd: Any, x_shape: tuple[int, ...], real: Any, xp: Namespace, func: str) -> Any:
+    """lambd as a float, or an array of dtype ``real`` that broadcasts to x's shape (a
+    per-column (k,) array becomes (1, k)); entries that cannot be checked now and are
+    invalid become NaN, which makes the solve NaN and not converged."""
+    value, invalid = _validation.check_threshold(
+        lambd, func, xp=xp, dtype=real, name="lambd", data_name="b"
+    )
+    if isinstance(value, float):
+        return value
+    if not _validation.broadcasts_to(tuple(value.shape), x_shape):
+        hint = (
+            f"for 1-d b, a number or one weight per coefficient, shape ({x_shape[0]},)"
+            if len(x_shape) == 1
+            else f"one value per column ({x_shape[1]},), per coefficient ({x_shape[0]}, 1), "
+            f"or both {x_shape}"
+        )
+        raise ValueError(
+            f"{func}(): lambd of shape {tuple(value.shape)} does not fit x of shape "
+            f"{x_shape}: give {hint}."
+        )
+    value = xp.astype(value, real, copy=False)
+    if invalid is not None:
+        value = xp.where(invalid, xp.full_like(value, math.nan), value)
+    # One value per column, (k,), becomes (1, k): the solver takes columns of lambd.
+    missing = len(x_shape) - value.ndim
+    return xp.reshape(value, (1,) * missing + tuple(value.shape))
+
+
+def _free_coefficients(lambd: Any, l2: float, xp: Namespace) -> bool | None:
+    """Whether some coefficients are unpenalised with l2 = 0 (None: cannot be read)."""
+    if l2 > 0:
+        return False
+    if isinstance(lambd, float):
+        return lambd == 0
+    any_free = read(lambda: xp.any(lambd == 0), lambd, xp)
+    return None if any_free is None else bool(any_free)
+
+
+def _free_basis(A: Any, threshold: Any, dtype: Any, xp: Namespace) -> Array | None:
+    """An orthonormal basis of the span of the unpenalised columns of a matrix ``A``, for
+    a true duality gap with unpenalised coefficients; None where there is no matrix, the
+    pattern differs between columns of a batch, or the values cannot be read."""
+    if _compat.namespace_for(A) is not xp or not _compat.is_concrete(A, xp):
+        return None
+    if isinstance(threshold, float):
+        free = xp.arange(A.shape[1], device=_compat.device(A))
+    else:
+        if threshold.ndim == 2 and threshold.shape[-1] != 1:
+            return None  # one pattern per column of the batch
+        weights = xp.reshape(threshold, (-1,))
+        if weights.shape[0] == 1:
+            free = xp.arange(A.shape[1], device=_compat.device(A))
+        else:
+            mask = read(lambda: weights == 0, weights, xp)
+            if mask is None:
+                return None
+            free = xp.nonzero(mask)[0]
+    if not _compat.is_concrete(free, xp) or not hasattr(xp, "linalg"):
+        return None
+    columns = xp.take(xp.astype(A, dtype, copy=False), free, axis=1)
+    return xp.linalg.qr(columns)[0]
+
+
+def penalty(A: Any, lambd: Any, *, l2: float, positive: bool, dtype: Any, xp: Namespace) -> Penalty:
+    """The penalty of a solve: L1 (x >= 0 with ``positive``), plus the elastic-net
+    term where ``l2 > 0``; ``lambd`` as returned by :func:`threshold`."""
+    kind = PositiveL1 if positive else L1
+    if l2 > 0:
+        return ElasticNet(kind(lambd, xp), float(l2))
+    free = _free_coefficients(lambd, l2, xp)
+    basis = _free_basis(A, lambd, dtype, xp) if free else None
+    return kind(lambd, xp, free=free, free_basis=basis)

@@ -1,0 +1,139 @@
+"""The docstrings of fista and ista, from one template.
+
+``$restart`` is fista's restart parameter (empty for ista) and ``$tail`` each one's
+See Also and Examples; ``Template.substitute`` raises if a placeholder is missing, so
+no parameter's text can be dropped silently.
+"""
+
+from __future__ import annotations
+
+from string import Template
+
+__all__ = ["DOCSTRING", "FISTA_TAIL", "ISTA_TAIL", "RESTART"]
+
+
+DOCSTRING = Template(
+    r"""$summary
+
+    Minimizes, for each column of `b`,
+
+    .. math:: \frac12 \|A x - b\|_2^2 + \frac{\ell_2}{2}\|x\|_2^2 + \sum_j \lambda_j |x_j|
+
+    Conversions: scikit-learn's ``Lasso(alpha=lambd / n_samples)`` solves the same
+    problem (it divides the quadratic term by n_samples); ``sparse_encode`` and
+    ``SparseCoder`` with ``alpha=lambd`` take lambd itself; PyLops' ISTA drops the
+    1/2, so its ``eps`` is 2 * lambd here.
+
+    Parameters
+    ----------
+    A : array of shape (m, n), or LinearOperator
+        The dictionary: a real or complex floating matrix of the same library as `b`
+        (mixed float dtypes promote as in NumPy), or an object with ``forward(x)``
+        (A @ x), ``adjoint(r)`` (A^H @ r) and ``shape``, so that FFT, convolution or
+        wavelet dictionaries need no matrix. At least one column.
+    b : array of shape (m,) or (m, k)
+        The signal, or k signals solved as independent problems at once.
+    lambd : float or array
+        The L1 weight, finite and >= 0: a number, one value per column (shape (k,)),
+        one weight per coefficient (shape (n, 1), or (n,) for 1-d `b`), or both (shape
+        (n, k)); a zero weight leaves its coefficient unpenalised (an intercept column,
+        least squares, ridge with `l2`).
+    x0 : array, optional
+        A warm start, of the shape of x: (n,) or (n, k). Zeros by default.
+    max_iter : int, default: 1000
+        The most iterations to run.
+    tol : float, default: 1e-6
+        Stop a column when its certificate ``gap`` is at most `tol`: the relative
+        duality gap (P(x) - D) / P(x), which bounds the relative suboptimality of `x`
+        (or, absolutely, P(x) - D <= tol * ||b||^2 / 2, so that exact fits stop). A
+        `tol` below 4 eps of the dtype (4.8e-7 in float32) cannot be certified and warns.
+    check_every : int, default: 10
+        Iterations between gap checks (a check costs one more adjoint product).
+    lipschitz : float, optional
+        A Lipschitz constant of the gradient, ||A||_2^2 + l2, for the fixed step
+        1/lipschitz. By default the step is found by backtracking, per column, and
+        allowed to grow again after each successful iteration.
+    unroll : bool, default: False
+        Run exactly `max_iter` iterations with the step 1/`lipschitz` (required),
+        without gap checks or early stop, so that reverse-mode differentiation
+        (``jax.grad``, torch autograd) can go through the solver; under JAX the
+        iterations run in ``lax.fori_loop``. The gap is computed once, at the end,
+        and no ConvergenceWarning is given. Without `unroll`, ``jax.grad`` (reverse
+        mode) through a solve fails with JAX's own error about ``while_loop`` after the
+        solve; forward mode (``jax.jvp``, ``jax.jacfwd``) works without it.
+$restart    positive : bool, default: False
+        Constrain x >= 0 (real problems only).
+    l2 : float, default: 0
+        An elastic-net term l2/2 ||x||^2 added to the objective.
+    callback : callable, optional
+        Called at each check point with the current LassoResult; returning True stops.
+    history : bool, default: False
+        Keep the objective and the gap at each check point in ``result.history``.
+    verbose : bool, default: False
+        Print, at each check point, the iteration, how many columns have not
+        converged, the worst gap and the objective (summed over columns).
+    xp : array namespace, optional
+        The namespace of `b`; inferred when omitted.
+
+    Returns
+    -------
+    LassoResult
+        ``x``, ``gap`` (relative, per column), ``objective``, ``converged`` and
+        ``n_iter`` (per column), and ``history``: arrays of the library of `b`.
+
+    Raises
+    ------
+    TypeError
+        If `A`, `b`, `x0` or an array `lambd` is not an array of a floating dtype, if
+        they come from different libraries, or if a flag is not a bool.
+    ValueError
+        If shapes do not match, if `lambd` is negative, NaN or infinite, or if `A`,
+        `b` or `x0` hold NaN or inf (where their values can be read: inside
+        ``jax.jit`` or on Dask the result is NaN and not converged instead).
+
+    Warns
+    -----
+    ConvergenceWarning
+        If a column stops at `max_iter` without converging (the message says how many
+        columns and the worst gap), or if `tol` cannot be certified in the dtype.
+        Not inside ``jax.jit``, on Dask or with `unroll`: read ``result.converged``.
+$tail"""
+)
+
+RESTART = """\
+    restart : bool, default: True
+        Adaptive gradient restart (O'Donoghue and Candes): reset the momentum of a
+        column when its step goes against it.
+"""
+
+FISTA_TAIL = """
+    See Also
+    --------
+    ista : the same problem without acceleration.
+    lambda_max : the smallest `lambd` for which x = 0 is the solution.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from arrayshrink import fista, lambda_max
+    >>> rng = np.random.default_rng(0)
+    >>> A = rng.standard_normal((50, 100))
+    >>> b = A[:, :3] @ np.asarray([1.0, -2.0, 3.0])
+    >>> result = fista(A, b, 0.1 * float(lambda_max(A, b)))
+    >>> bool(result.converged), np.flatnonzero(np.abs(result.x) > 0.1).tolist()
+    (True, [0, 1, 2])
+"""
+
+ISTA_TAIL = """
+    See Also
+    --------
+    fista : the accelerated method, usually much faster.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from arrayshrink import ista
+    >>> A = np.eye(3)
+    >>> ista(A, np.asarray([2.0, 0.5, -1.0]), 1.0).x
+    array([ 1.,  0., -0.])
+"""
