@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import importlib.util
 from pathlib import Path
 from types import ModuleType
@@ -20,6 +21,19 @@ from array_api_compat import (
 )
 
 SPECIAL = [0.0, -0.0, 0.5, -0.5, 0.25, -0.75, 1.0, -3.0, 1e30, -1e-30, np.inf, -np.inf, np.nan]
+
+
+def array_libraries(path: Path) -> set[str]:
+    """The array libraries (backend names) that the module at ``path`` imports at its
+    top level, read from its source without importing it."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    roots = set()
+    for node in tree.body:
+        if isinstance(node, ast.Import):
+            roots.update(alias.name.split(".")[0] for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            roots.add(node.module.split(".")[0])
+    return roots & {"numpy", "array_api_strict", "torch", "jax", "dask", "cupy"}
 
 
 def to_numpy(a: Any) -> np.ndarray:

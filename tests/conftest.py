@@ -25,10 +25,12 @@ import importlib
 import importlib.util
 import os
 from collections.abc import Iterator
+from pathlib import Path
 from types import ModuleType
 from typing import Any
 
 import pytest
+from _support import array_libraries
 from array_api_extra.testing import patch_lazy_xp_functions
 from hypothesis import HealthCheck, settings
 
@@ -81,8 +83,25 @@ def _setup_jax() -> None:
     jax.config.update("jax_enable_x64", True)
 
 
+class _PackageDoctests:
+    """For ``--pyargs arrayshrink --doctest-modules``: the package's modules that import
+    an array library this run does not test (or lacks) are not collected.
+
+    Registered as a plugin, not as conftest hooks: a conftest's hooks apply only below
+    its directory, and the installed package lies elsewhere."""
+
+    def pytest_ignore_collect(self, collection_path: Path, config: pytest.Config) -> bool | None:
+        if collection_path.suffix != ".py" or "arrayshrink" not in collection_path.parts[:-1]:
+            return None
+        libraries = array_libraries(collection_path)
+        untested = {name for name in libraries if name not in REQUESTED}
+        missing = {name for name in libraries if importlib.util.find_spec(name) is None}
+        return True if untested or missing else None
+
+
 def pytest_configure(config: pytest.Config) -> None:
     _setup_jax()
+    config.pluginmanager.register(_PackageDoctests(), "arrayshrink-package-doctests")
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

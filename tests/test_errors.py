@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from array_api_extra.testing import assert_equal
 
-from arrayshrink import hardshrink, softshrink, tanhshrink
+from arrayshrink import Hardshrink, Softshrink, hardshrink, softshrink, tanhshrink
 from arrayshrink._lib._validation import check_threshold
 
 THRESHOLDED = [softshrink, hardshrink]
@@ -54,6 +54,8 @@ def test_negative_zero_is_accepted(xp: ModuleType) -> None:
     assert_equal(softshrink(x, -0.0), xp.asarray(x_np))
     assert_equal(hardshrink(x, -0.0), xp.asarray(x_np))
     assert_equal(softshrink(x, xp.asarray([-0.0])), xp.asarray(x_np))
+    assert_equal(Softshrink(-0.0)(x), xp.asarray(x_np))
+    assert_equal(Hardshrink(-0.0)(x), xp.asarray(x_np))
     value, invalid = check_threshold(-0.0, "softshrink", xp=xp, dtype=xp.float64)
     assert invalid is None
     assert value == 0.0
