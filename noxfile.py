@@ -37,9 +37,18 @@ OLDEST = ["array-api-compat==1.15.0", "numpy==1.26.4", "ml_dtypes<0.6"]
 
 
 def _pytest(session: nox.Session, backend: str, *extra: str) -> None:
-    """Run the suite against the installed package; no test collected is a failure."""
+    """Run the suite and the docstring examples of every module, against the installed
+    package, in one pytest run (one summary line per session, as .ci/run counts them).
+
+    ``--pyargs arrayshrink --doctest-modules`` collects the installed package's modules;
+    tests/conftest.py leaves out those that import an array library this session does
+    not test. Arguments after ``--`` replace the targets (``nox -s "tests(numpy)" --
+    tests/test_values.py -x``). No test collected (pytest's exit code 5) fails the
+    session, as every non-zero exit code does.
+    """
     env = {"ARRAYSHRINK_BACKENDS": backend}
-    session.run("pytest", *session.posargs, *extra, env=env)
+    targets = session.posargs or ["--doctest-modules", "--pyargs", "tests", "arrayshrink"]
+    session.run("pytest", *targets, *extra, env=env)
 
 
 @nox.session
