@@ -31,6 +31,7 @@ __all__ = [
     "is_masked_array",
     "is_numpy_scalar",
     "is_symbolic_scalar",
+    "is_torch_tensor",
     "namespace_for",
     "size",
 ]
@@ -69,35 +70,39 @@ def namespace_for(a: Any) -> ModuleType | None:
     return xp
 
 
-def is_compiling(xp: ModuleType | None) -> bool:
-    """Whether torch.compile (or another torch tracer) is tracing a call on ``xp``."""
-    if xp is None or backend_name(xp) != "torch":
-        return False
-    import torch
-
-    return bool(torch.compiler.is_compiling())
+def is_compiling() -> bool:
+    """Whether torch.compile (or another torch tracer) is tracing now; False where
+    torch has not been imported."""
+    torch = sys.modules.get("torch")
+    return torch is not None and bool(torch.compiler.is_compiling())
 
 
-def is_concrete(a: Any, xp: ModuleType) -> bool:
-    """Whether the values of array ``a`` (of namespace ``xp``) can be read now, cheaply.
+def is_torch_tensor(a: Any) -> bool:
+    """Whether ``a`` is a torch tensor (without importing torch)."""
+    torch = sys.modules.get("torch")
+    return torch is not None and isinstance(a, torch.Tensor)
+
+
+def is_concrete(a: Any, xp: ModuleType | None = None) -> bool:
+    """Whether the values of array ``a`` can be read now, cheaply.
 
     False for Dask arrays (reading would compute the graph), JAX tracers (inside
     ``jit``, ``vmap`` or ``grad``), torch tensors inside ``torch.compile`` or a
     ``torch.func`` transform (reading would break the graph or fail), and torch meta
-    tensors (which have no values).
+    tensors (which have no values). The type of ``a`` answers, as for the other array
+    checks of this module; ``xp``, its namespace, is not needed.
     """
-    backend = backend_name(xp)
-    if backend == "jax":
-        import jax
-
-        return not isinstance(a, jax.core.Tracer)
-    if backend == "torch":
+    if is_torch_tensor(a):
         import torch
 
         if torch.compiler.is_compiling() or a.is_meta:
             return False  # meta tensors have a shape and a dtype but no values
         return not torch._C._functorch.is_functorch_wrapped_tensor(a)
-    return backend != "dask" and not is_lazy_array(a)
+    jax = sys.modules.get("jax")
+    if jax is not None and isinstance(a, jax.Array):
+        return not isinstance(a, jax.core.Tracer)
+    # Dask arrays; array_api_compat counts every JAX array as lazy, hence the above.
+    return not is_lazy_array(a)
 
 
 def is_numpy_scalar(a: Any) -> bool:

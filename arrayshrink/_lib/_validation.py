@@ -3,6 +3,10 @@
 :func:`check_threshold` is the one validator of a threshold: softshrink, hardshrink,
 the classes (at construction, when the dtype of the input is not known yet) and the
 solvers all call it, so that a bad ``lambd`` gets the same error everywhere.
+
+Facts about a library (its name in messages, whether torch.compile traces it) come
+from its profile: ``_backends._profiles`` is plain data that imports only ``_lib``, so
+reading it here makes no import cycle and imports no array library.
 """
 
 from __future__ import annotations
@@ -11,10 +15,11 @@ import contextlib
 import math
 import numbers
 from dataclasses import dataclass
-from types import ModuleType
 from typing import Any
 
+from arrayshrink._backends import _profiles
 from arrayshrink._lib import _compat
+from arrayshrink._lib._typing import Array, Namespace
 
 __all__ = [
     "FloatFormat",
@@ -32,29 +37,32 @@ __all__ = [
     "threshold",
 ]
 
-Array = Any
 
-_SUPPORTED = "NumPy, CuPy, PyTorch, JAX, Dask or array-api-strict"
+def _one_of(names: list[str]) -> str:
+    """``["a", "b", "c"]`` as "a, b or c"."""
+    return f"{', '.join(names[:-1])} or {names[-1]}"
+
+
+# The libraries with a profile: "NumPy, array-api-strict, PyTorch, JAX, Dask or CuPy".
+_SUPPORTED = _one_of([backend.display for backend in _profiles.PROFILES.values()])
 _ROUNDING = (None, "dtype", "widen-half")
 
 
-_DISPLAY_NAMES = {
-    "numpy": "NumPy",
-    "torch": "PyTorch",
-    "jax": "JAX",
-    "dask": "Dask",
-    "cupy": "CuPy",
-    "array_api_strict": "array-api-strict",
-}
-
-
-def library_name(xp: ModuleType) -> str:
+def library_name(xp: Namespace) -> str:
     """The name of the library behind namespace ``xp``, for error messages."""
-    name = _compat.backend_name(xp)
-    return _DISPLAY_NAMES.get(name, name)
+    return _profiles.profile(xp).display
 
 
-def namespace_or_none(a: Any) -> ModuleType | None:
+def _under_torch_compile(xp: Namespace | None) -> bool:
+    """Whether torch.compile is tracing a call on ``xp``, a library it traces."""
+    return (
+        xp is not None
+        and "torch.compile" in _profiles.profile(xp).tracers
+        and _compat.is_compiling()
+    )
+
+
+def namespace_or_none(a: Any) -> Namespace | None:
     """The namespace of ``a`` if it is an array of a supported library (a Python or
     NumPy number, such as np.float32(0.5) or np.bool_(True), is not), else None."""
     if a is None or isinstance(a, numbers.Number) or _compat.is_numpy_scalar(a):
@@ -68,7 +76,7 @@ def is_array(a: Any) -> bool:
 
 
 def check_same_library(
-    a: Any, a_xp: ModuleType, xp: ModuleType, func: str, name: str, data_name: str
+    a: Any, a_xp: Namespace, xp: Namespace, func: str, name: str, data_name: str
 ) -> None:
     if a_xp is not xp:
         raise TypeError(
@@ -81,7 +89,7 @@ def _a(noun: str) -> str:
     return f"{'an' if noun[0] in 'aeiou' else 'a'} {noun}"
 
 
-def namespace_of(x: Any, lambd: Any, func: str, *, name: str = "x") -> ModuleType:
+def namespace_of(x: Any, lambd: Any, func: str, *, name: str = "x") -> Namespace:
     """Infer the array namespace of ``x`` (and check that an array ``lambd`` has it).
 
     ``x`` that is not an array of a supported library raises a TypeError naming
@@ -107,12 +115,12 @@ def _masked_error(func: str, name: str) -> TypeError:
     )
 
 
-def check_array(a: Array, xp: ModuleType, func: str, name: str) -> None:
+def check_array(a: Array, xp: Namespace, func: str, name: str) -> None:
     """Reject array kinds that arrayshrink does not compute on, naming ``name``:
     NumPy masked arrays, and torch tensors that are sparse or nested."""
     if _compat.is_masked_array(a):
         raise _masked_error(func, name)
-    if _compat.backend_name(xp) == "torch":
+    if _compat.is_torch_tensor(a):
         import torch
 
         if a.is_nested:
@@ -128,7 +136,7 @@ def check_array(a: Array, xp: ModuleType, func: str, name: str) -> None:
             )
 
 
-def check_floating(x: Any, xp: ModuleType, func: str, *, name: str = "x") -> bool:
+def check_floating(x: Any, xp: Namespace, func: str, *, name: str = "x") -> bool:
     """Reject inputs that are not of a supported floating dtype (or not dense) with a
     TypeError; return whether ``x`` is complex."""
     check_array(x, xp, func, name)
@@ -153,7 +161,7 @@ def _unsupported_dtype(func: str, name: str, dtype: Any) -> TypeError:
     )
 
 
-def real_dtype(dtype: Any, xp: ModuleType) -> Any:
+def real_dtype(dtype: Any, xp: Namespace) -> Any:
     """The real floating dtype of the same precision as ``dtype``."""
     if _compat.dtype_category(dtype, xp) == "complex floating":
         return xp.float32 if dtype == xp.complex64 else xp.float64
@@ -191,7 +199,7 @@ _FLOAT32_MIN_EXPONENT = -125
 _FORMATS: dict[Any, FloatFormat] = {}
 
 
-def float_format(dtype: Any, xp: ModuleType, *, cached: bool = True) -> FloatFormat:
+def float_format(dtype: Any, xp: Namespace, *, cached: bool = True) -> FloatFormat:
     """The :class:`FloatFormat` of a real floating ``dtype`` (cached per dtype).
 
     ``cached=False`` under torch.compile: Dynamo reads the floats of a cached object as
@@ -241,7 +249,7 @@ def _range_error(
     )
 
 
-def _compute_dtype(dtype: Any, fmt: FloatFormat, round_to: str, xp: ModuleType) -> Any:
+def _compute_dtype(dtype: Any, fmt: FloatFormat, round_to: str, xp: Namespace) -> Any:
     """The dtype a threshold is rounded to: ``dtype``, or float32 for a widened half."""
     return xp.float32 if round_to == "widen-half" and fmt.half else dtype
 
@@ -251,7 +259,7 @@ def _scalar_threshold(
     func: str,
     name: str,
     data_name: str,
-    xp: ModuleType | None,
+    xp: Namespace | None,
     dtype: Any,
     fmt: FloatFormat | None,
     round_to: str | None,
@@ -285,7 +293,7 @@ def _scalar_threshold(
 
 def _symbolic_threshold(
     value: Any,
-    xp: ModuleType | None,
+    xp: Namespace | None,
     dtype: Any,
     fmt: FloatFormat | None,
     round_to: str | None,
@@ -309,7 +317,7 @@ def _symbolic_threshold(
     return xp.astype(wide, _compute_dtype(dtype, fmt, round_to, xp)), invalid
 
 
-def _within(lambd: Array, xp: ModuleType, fmt: FloatFormat | None, *, cached: bool) -> Array:
+def _within(lambd: Array, xp: Namespace, fmt: FloatFormat | None, *, cached: bool) -> Array:
     """``0 <= lambd <= fmt.max`` (finite when ``fmt`` is None), False at NaN, compared
     in a dtype that holds both the values of ``lambd`` and the bound exactly."""
     own = float_format(lambd.dtype, xp, cached=cached)
@@ -327,11 +335,11 @@ def _within(lambd: Array, xp: ModuleType, fmt: FloatFormat | None, *, cached: bo
     return (lambd >= 0) & (lambd <= fmt.max)
 
 
-def _count(mask: Array, xp: ModuleType) -> int:
+def _count(mask: Array, xp: Namespace) -> int:
     return int(xp.count_nonzero(mask))
 
 
-def _describe_invalid(lambd: Array, valid: Array, xp: ModuleType) -> str:
+def _describe_invalid(lambd: Array, valid: Array, xp: Namespace) -> str:
     """How many entries are invalid, how many of them NaN, and one that is not NaN."""
     flat = xp.reshape(lambd, (-1,))
     bad = ~xp.reshape(valid, (-1,))
@@ -347,11 +355,11 @@ def _describe_invalid(lambd: Array, valid: Array, xp: ModuleType) -> str:
 
 def _array_threshold(
     lambd: Array,
-    lambd_xp: ModuleType,
+    lambd_xp: Namespace,
     func: str,
     name: str,
     data_name: str,
-    xp: ModuleType | None,
+    xp: Namespace | None,
     dtype: Any,
     fmt: FloatFormat | None,
     round_to: str | None,
@@ -361,7 +369,7 @@ def _array_threshold(
     if xp is not None:
         check_same_library(lambd, lambd_xp, xp, func, name, data_name)
     else:  # class construction: the namespace is lambd's own
-        cached = not _compat.is_compiling(lambd_xp)
+        cached = not _under_torch_compile(lambd_xp)
     xp = lambd_xp
     check_array(lambd, xp, func, name)
     category = _compat.dtype_category(lambd.dtype, xp)
@@ -399,7 +407,7 @@ def check_threshold(
     lambd: Any,
     func: str,
     *,
-    xp: ModuleType | None,
+    xp: Namespace | None,
     dtype: Any | None,
     name: str = "lambd",
     round_to: str | None = None,
@@ -461,7 +469,7 @@ def check_threshold(
     if dtype is not None and xp is None:
         raise ValueError("check_threshold(): a dtype needs its namespace xp")
     # Under torch.compile the format is built in the trace: see float_format.
-    cached = not _compat.is_compiling(xp)
+    cached = not _under_torch_compile(xp)
     fmt = None if dtype is None else float_format(dtype, xp, cached=cached)  # type: ignore[arg-type]
     lambd_xp = namespace_or_none(lambd)
     if lambd_xp is not None:
@@ -503,7 +511,7 @@ def _broadcast_shape(a: tuple[int, ...], b: tuple[int, ...]) -> tuple[int, ...] 
 
 
 def threshold(
-    lambd: Any, x: Any, xp: ModuleType, func: str, *, widen_half: bool
+    lambd: Any, x: Any, xp: Namespace, func: str, *, widen_half: bool
 ) -> tuple[Any, Any | None]:
     """Validate ``lambd`` against ``x`` and round it as torch does.
 
@@ -526,6 +534,7 @@ def threshold(
         xp=xp,
         dtype=real_dtype(x.dtype, xp),
         round_to="widen-half" if widen_half else "dtype",
-        # Only a symbolic torch scalar needs it (a JAX tracer has no device to ask).
-        device=x.device if _compat.backend_name(xp) == "torch" else None,
+        # Only a symbolic scalar (torch.compile's) needs it; a JAX tracer has no
+        # device to ask.
+        device=x.device if "torch.compile" in _profiles.profile(xp).tracers else None,
     )
