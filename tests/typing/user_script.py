@@ -1,0 +1,31 @@
+"""A user's script, checked with ``mypy --strict`` (not collected by pytest): the array
+type flows through arrayshrink's functions and classes, NumPy in gives NumPy out and a
+torch tensor gives a torch tensor. ``assert_type`` makes mypy fail where it does not.
+
+    mypy --config-file tests/typing/mypy.ini tests/typing/user_script.py
+"""
+
+from typing import assert_type, reveal_type
+
+import numpy as np
+import numpy.typing as npt
+import torch
+
+from arrayshrink import Hardshrink, Softshrink, Tanhshrink, hardshrink, softshrink, tanhshrink
+
+x: npt.NDArray[np.float64] = np.ones(3)
+NumPyArray = npt.NDArray[np.float64]
+assert_type(softshrink(x), NumPyArray)
+assert_type(hardshrink(x, 0.1), NumPyArray)
+assert_type(tanhshrink(x), NumPyArray)
+assert_type(softshrink(x, np.full(3, 0.5)), NumPyArray)
+assert_type(Softshrink(0.5)(x), NumPyArray)
+reveal_type(softshrink(x))
+
+t = torch.ones(3)
+assert_type(softshrink(t), torch.Tensor)
+assert_type(hardshrink(t, lambd=0.1), torch.Tensor)
+assert_type(tanhshrink(t), torch.Tensor)
+assert_type(Hardshrink(0.5)(t), torch.Tensor)
+assert_type(Tanhshrink()(t), torch.Tensor)
+reveal_type(softshrink(t))
