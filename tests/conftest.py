@@ -14,7 +14,8 @@ Tests say where they do not apply with markers, never with a skip in their body
   ``needs_tracers(...)``: by a fact of the library's profile
   (``arrayshrink._backends._profiles``), the same facts dispatch and the solvers read.
 
-A test that takes ``jax``, ``torch`` or ``da`` runs only where that library is under
+A test that takes ``jax``, ``torch`` or ``da``, or is marked ``backend(name)`` (its
+library is then the ``backend_library`` fixture), runs only where that library is under
 test (it is deselected elsewhere), and JAX is set up once, with float64 enabled, at the
 start of the session (``_setup_jax``).
 """
@@ -105,11 +106,13 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Deselect the tests of one library (fixtures jax, torch, da) not under test."""
+    """Deselect the tests of one library (fixtures jax, torch, da, or a ``backend``
+    marker) that is not under test."""
     kept, dropped = [], []
     for item in items:
         fixtures = getattr(item, "fixturenames", ())
         libraries = {SINGLE[name] for name in fixtures if name in SINGLE}
+        libraries.update(marker.args[0] for marker in item.iter_markers("backend"))
         (kept if libraries <= set(REQUESTED) else dropped).append(item)
     if dropped:
         config.hook.pytest_deselected(items=dropped)
@@ -225,6 +228,15 @@ def torch(request: pytest.FixtureRequest) -> ModuleType:
 def da(request: pytest.FixtureRequest) -> ModuleType:
     """The ``dask.array`` module, for the tests of Dask alone."""
     return _one_library("dask", request)
+
+
+@pytest.fixture
+def backend_library(request: pytest.FixtureRequest) -> ModuleType:
+    """The library of the test's ``backend(name)`` marker (a parameter's, say)."""
+    marker = request.node.get_closest_marker("backend")
+    if marker is None or len(marker.args) != 1 or marker.args[0] not in BACKENDS:
+        raise TypeError(f"backend_library needs a backend(name) marker, name in {BACKENDS}")
+    return _one_library(marker.args[0], request)
 
 
 @pytest.fixture
