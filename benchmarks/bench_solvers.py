@@ -10,6 +10,10 @@ SparseCoder(transform_algorithm="lasso_cd"). arrayshrink runs on each backend
 installed; JAX under ``jax.jit``, compiled before the timed runs (the compile time is
 printed on its own). Times are medians of ``--repeats`` interleaved runs; ratios are
 medians of the per-round ratios to scikit-learn and to arrayshrink on NumPy.
+
+The problems come from the tests' generator, ``tests/_problems.py`` (``lasso_problem``),
+so that the benchmark times the problems the tests check: this script puts the
+repository's ``tests/`` directory on ``sys.path`` to import it (it needs NumPy alone).
 """
 
 from __future__ import annotations
@@ -21,19 +25,19 @@ import statistics
 import sys
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
+
+# The tests' problem generator (tests/_problems.py), shared with the solver tests.
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
 
 def _problem(m: int, n: int, k: int | None, seed: int) -> tuple[Any, Any]:
-    import numpy as np
+    """Gaussian A with unit columns, 5%-sparse truth, noise 0.01 (float64)."""
+    from _problems import lasso_problem
 
-    rng = np.random.default_rng(seed)
-    A = rng.standard_normal((m, n))
-    A /= np.linalg.norm(A, axis=0)
-    shape = (n,) if k is None else (n, k)
-    truth = rng.standard_normal(shape) * (rng.random(shape) < 0.05)
-    noise = 0.01 * rng.standard_normal((m,) if k is None else (m, k))
-    return A, A @ truth + noise
+    problem = lasso_problem(seed, m, n, k)
+    return problem.A, problem.b
 
 
 def _timed(run: Callable[[], Any]) -> tuple[float, Any]:

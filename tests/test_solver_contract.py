@@ -639,3 +639,17 @@ def test_concrete_arrays_closed_over_by_a_jitted_function(jax: ModuleType) -> No
     result = jax.jit(lambda b: fista(A_j, b, bad, max_iter=50))(jnp.asarray(b))
     assert not bool(result.converged)
     assert np.all(np.isnan(np.asarray(result.x)))
+
+
+def test_jax_without_x64_certifies_in_float32(jax_x32: ModuleType) -> None:
+    """JAX's default mode (no float64, restored after this test): a float32 solve is
+    certified in float32, at the default tol, and near the float64 optimum."""
+    jnp = jax_x32.numpy
+    A, b = _problem()
+    A32, b32 = A.astype(np.float32), b.astype(np.float32)
+    result = fista(jnp.asarray(A32), jnp.asarray(b32), 0.5, max_iter=3000)
+    assert result.x.dtype == jnp.float32
+    assert bool(result.converged)
+    optimum = fista(A32.astype(np.float64), b32.astype(np.float64), 0.5, tol=1e-12)
+    p = _objective(A32.astype(np.float64), b32.astype(np.float64), np.asarray(result.x), 0.5)
+    assert p - float(optimum.objective) <= 1e-5 * p
