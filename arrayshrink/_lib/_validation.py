@@ -78,6 +78,8 @@ def is_array(a: Any) -> bool:
 def check_same_library(
     a: Any, a_xp: Namespace, xp: Namespace, func: str, name: str, data_name: str
 ) -> None:
+    """Reject ``a`` (named ``name``, of namespace ``a_xp``) with a TypeError naming both
+    libraries where it is not of the library of the data (``data_name``, ``xp``)."""
     if a_xp is not xp:
         raise TypeError(
             f"{func}(): {name} is {_a(library_name(a_xp))} array but {data_name} is "
