@@ -202,6 +202,7 @@ def operator(A: Any, b: Array, xp: Namespace, func: str) -> tuple[Operator, Arra
 
 
 def check_number(func: str, name: str, value: Any, *, minimum: float, integer: bool) -> None:
+    """A finite real number (an integer with ``integer``) of at least ``minimum``."""
     kind = numbers.Integral if integer else numbers.Real
     if isinstance(value, bool) or not isinstance(value, kind):
         expected = "an integer" if integer else "a real number"
@@ -215,6 +216,7 @@ def check_number(func: str, name: str, value: Any, *, minimum: float, integer: b
 
 
 def check_flag(func: str, name: str, value: Any) -> None:
+    """A bool: True or False, not a truthy value."""
     if not isinstance(value, bool):
         raise TypeError(f"{func}(): {name} must be True or False; got {value!r}.")
 

@@ -133,7 +133,7 @@ ISTA_TAIL = """
     --------
     >>> import numpy as np
     >>> from arrayshrink import ista
-    >>> A = np.eye(3)
-    >>> ista(A, np.asarray([2.0, 0.5, -1.0]), 1.0).x
-    array([ 1.,  0., -0.])
+    >>> result = ista(np.eye(3), np.asarray([2.0, 0.5, -3.0]), 1.0)  # x = softshrink(b, 1)
+    >>> result.x, bool(result.converged)
+    (array([ 1.,  0., -2.]), True)
 """

@@ -26,7 +26,16 @@ from arrayshrink._agnostic._formulas import softshrink
 from arrayshrink._agnostic._norms import ratio, real_product, sq_norm, widen
 from arrayshrink._lib._typing import Array, Namespace
 
-__all__ = ["L1", "DualData", "ElasticNet", "Gap", "Penalty", "PositiveL1"]
+__all__ = [
+    "L1",
+    "DualData",
+    "ElasticNet",
+    "Gap",
+    "Penalty",
+    "PositiveL1",
+    "columns_of",
+    "first_columns",
+]
 
 
 class Gap(NamedTuple):
