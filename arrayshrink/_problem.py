@@ -84,19 +84,19 @@ def namespace(func: str, b: Any, A: Any, x0: Any, lambd: Any) -> Namespace:
     return xp
 
 
-def read(compute: Callable[[], Array], a: Array, xp: Namespace) -> Array | None:
+def read(compute: Callable[[], Array], a: Array) -> Array | None:
     """``compute()`` from array ``a`` where its result can be read now, else None: not
     for lazy or traced ``a``, nor inside a jax.jit trace, where even a concrete array
     closed over by the traced function gives traced results."""
-    if not _compat.is_concrete(a, xp):
+    if not _compat.is_concrete(a):
         return None
     value = compute()
-    return value if _compat.is_concrete(value, xp) else None
+    return value if _compat.is_concrete(value) else None
 
 
 def finite(func: str, name: str, a: Array, xp: Namespace) -> None:
     """Non-finite data that can be read now raises; lazily it gives a NaN result."""
-    finite = read(lambda: xp.isfinite(a), a, xp)
+    finite = read(lambda: xp.isfinite(a), a)
     if finite is not None and not bool(xp.all(finite)):
         count = int(xp.sum(xp.astype(~finite, xp.int64)))
         raise ValueError(
@@ -255,7 +255,7 @@ def _free_coefficients(lambd: Any, l2: float, xp: Namespace) -> bool | None:
         return False
     if isinstance(lambd, float):
         return lambd == 0
-    any_free = read(lambda: xp.any(lambd == 0), lambd, xp)
+    any_free = read(lambda: xp.any(lambd == 0), lambd)
     return None if any_free is None else bool(any_free)
 
 
@@ -263,7 +263,7 @@ def _free_basis(A: Any, threshold: Any, dtype: Any, xp: Namespace) -> Array | No
     """An orthonormal basis of the span of the unpenalised columns of a matrix ``A``, for
     a true duality gap with unpenalised coefficients; None where there is no matrix, the
     pattern differs between columns of a batch, or the values cannot be read."""
-    if _compat.namespace_for(A) is not xp or not _compat.is_concrete(A, xp):
+    if _compat.namespace_for(A) is not xp or not _compat.is_concrete(A):
         return None
     if isinstance(threshold, float):
         free = xp.arange(A.shape[1], device=_compat.device(A))
@@ -274,11 +274,11 @@ def _free_basis(A: Any, threshold: Any, dtype: Any, xp: Namespace) -> Array | No
         if weights.shape[0] == 1:
             free = xp.arange(A.shape[1], device=_compat.device(A))
         else:
-            mask = read(lambda: weights == 0, weights, xp)
+            mask = read(lambda: weights == 0, weights)
             if mask is None:
                 return None
             free = xp.nonzero(mask)[0]
-    if not _compat.is_concrete(free, xp) or not hasattr(xp, "linalg"):
+    if not _compat.is_concrete(free) or not hasattr(xp, "linalg"):
         return None
     columns = xp.take(xp.astype(A, dtype, copy=False), free, axis=1)
     return xp.linalg.qr(columns)[0]

@@ -166,7 +166,7 @@ def _solve(func: str, A: Any, b: Any, lambd: Any, accelerate: bool, o: dict[str,
             "arrays (inside jax.jit or jax.grad) do not have; read result.gap, "
             "result.converged and result.n_iter."
         )
-    eager = all(_compat.is_concrete(a, xp) for a in (b, x0))
+    eager = all(_compat.is_concrete(a) for a in (b, x0))
     result = _drivers.solve(
         problem,
         x0,
@@ -190,8 +190,8 @@ def _traced_loops(xp: Namespace, *arrays: Any) -> Loops | None:
     loops = _backends.solver_loops(_backends.profile(xp))
     if loops is None:
         return None
-    concrete = all(_compat.is_concrete(a, xp) for a in arrays if _compat.namespace_for(a) is xp)
-    return None if concrete and _compat.is_concrete(xp.zeros(()), xp) else loops
+    concrete = all(_compat.is_concrete(a) for a in arrays if _compat.namespace_for(a) is xp)
+    return None if concrete and _compat.is_concrete(xp.zeros(())) else loops
 
 
 def _warn_unreachable_tol(func: str, tol: float, eps: float, real: Any, unroll: bool) -> None:
@@ -214,7 +214,7 @@ def _warn_unconverged(
 ) -> None:
     """The ConvergenceWarning of a solve whose verdict can be read (not traced, not lazy)."""
     converged = result.converged
-    if not _compat.is_concrete(converged, xp) or bool(xp.all(converged)):
+    if not _compat.is_concrete(converged) or bool(xp.all(converged)):
         return
     non_finite = ~converged & xp.isnan(result.gap)
     # Columns a callback stopped early are the user's decision, not a failure.

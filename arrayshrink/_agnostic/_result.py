@@ -66,7 +66,7 @@ def _describe(a: Array) -> str:
 def _summary(converged: Array, gap: Array, n_iter: Array) -> list[str] | None:
     """The verdict in words, where the values can be read without computing."""
     xp = _compat.namespace_for(converged)
-    if xp is None or not all(_compat.is_concrete(a, xp) for a in (converged, gap, n_iter)):
+    if xp is None or not all(_compat.is_concrete(a) for a in (converged, gap, n_iter)):
         return None
     gap = gap.detach() if hasattr(gap, "detach") else gap  # torch: no autograd warning
     count = int(_compat.size(converged) or 0)

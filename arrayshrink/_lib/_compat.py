@@ -83,14 +83,14 @@ def is_torch_tensor(a: Any) -> bool:
     return torch is not None and isinstance(a, torch.Tensor)
 
 
-def is_concrete(a: Any, xp: ModuleType | None = None) -> bool:
+def is_concrete(a: Any) -> bool:
     """Whether the values of array ``a`` can be read now, cheaply.
 
     False for Dask arrays (reading would compute the graph), JAX tracers (inside
     ``jit``, ``vmap`` or ``grad``), torch tensors inside ``torch.compile`` or a
     ``torch.func`` transform (reading would break the graph or fail), and torch meta
     tensors (which have no values). The type of ``a`` answers, as for the other array
-    checks of this module; ``xp``, its namespace, is not needed.
+    checks of this module.
     """
     if is_torch_tensor(a):
         import torch
