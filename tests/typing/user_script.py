@@ -5,13 +5,25 @@ torch tensor gives a torch tensor. ``assert_type`` makes mypy fail where it does
     mypy --config-file tests/typing/mypy.ini tests/typing/user_script.py
 """
 
-from typing import assert_type, reveal_type
+from typing import Unpack, assert_type, reveal_type
 
 import numpy as np
 import numpy.typing as npt
 import torch
 
-from arrayshrink import Hardshrink, Softshrink, Tanhshrink, hardshrink, softshrink, tanhshrink
+from arrayshrink import (
+    Hardshrink,
+    LassoResult,
+    Softshrink,
+    SolverOptions,
+    Tanhshrink,
+    fista,
+    hardshrink,
+    ista,
+    lambda_max,
+    softshrink,
+    tanhshrink,
+)
 
 x: npt.NDArray[np.float64] = np.ones(3)
 NumPyArray = npt.NDArray[np.float64]
@@ -29,3 +41,17 @@ assert_type(tanhshrink(t), torch.Tensor)
 assert_type(Hardshrink(0.5)(t), torch.Tensor)
 assert_type(Tanhshrink()(t), torch.Tensor)
 reveal_type(softshrink(t))
+
+# The solvers: the result is generic in the type of b.
+A = np.ones((3, 4))
+result = fista(A, x, 0.1, max_iter=10, tol=1e-3)
+assert_type(result, LassoResult[NumPyArray])
+assert_type(result.x, NumPyArray)
+assert_type(lambda_max(A, x), NumPyArray)
+assert_type(ista(torch.ones(3, 4), t, 0.1).x, torch.Tensor)
+reveal_type(fista(A, x, 0.1).x)
+
+
+def sparse_code(b: NumPyArray, **options: Unpack[SolverOptions]) -> NumPyArray:
+    """A user's wrapper that forwards the solver's options, typed."""
+    return fista(A, b, 0.1, **options).x
