@@ -66,6 +66,9 @@ def _requested() -> tuple[str, ...]:
 
 
 REQUESTED = _requested()
+# The typed user script is checked by mypy in the lint session, never imported here
+# (--doctest-modules would import every .py file below tests/).
+collect_ignore = ["typing"]
 EXPLICIT = bool(os.environ.get("ARRAYSHRINK_BACKENDS", "").strip())
 
 # The one-library fixtures and the library each one gives.
