@@ -71,7 +71,8 @@ class Softshrink(_Thresholding):
         The threshold, checked when the object is built by the same validator as
         :func:`~arrayshrink.softshrink`: a negative, NaN or infinite value (or array
         entry, a 0-d array included) raises :class:`ValueError` here, not at the first
-        call; a bool, a string, an integer or masked array raises :class:`TypeError`.
+        call; a bool, a string, an array of an integer dtype or a masked array raises
+        :class:`TypeError` (a Python or NumPy integer is a valid number).
         Whether it fits the dtype of the input is checked at each call, as are the
         entries of an array that cannot be read now (Dask, traced).
 

@@ -21,6 +21,7 @@ from arrayshrink._lib._typing import Array, Namespace
 __all__ = [
     "LinearOperator",
     "check_flag",
+    "check_known_shape",
     "check_number",
     "checked_namespace",
     "finite",
@@ -56,15 +57,7 @@ _ALLOWED_MIXES: frozenset[tuple[str, str]] = frozenset()
 
 def checked_namespace(func: str, given: Any, inferred: Namespace) -> Namespace:
     """The namespace of the data; an ``xp`` argument must name the same library."""
-    if given is not None and (
-        not isinstance(given, Namespace)
-        or _backends.profile(given).name != _backends.profile(inferred).name
-    ):
-        raise TypeError(
-            f"{func}(): xp={given!r} is not the namespace of b, which is "
-            f"{_backends.profile(inferred).display}; omit xp to infer it."
-        )
-    return inferred
+    return _validation.check_namespace(func, given, inferred, data_name="b")
 
 
 def namespace(func: str, b: Any, A: Any, x0: Any, lambd: Any) -> Namespace:
@@ -175,6 +168,7 @@ def operator(A: Any, b: Array, xp: Namespace, func: str) -> tuple[Operator, Arra
         if A.ndim != 2:
             raise ValueError(f"{func}(): A must be a 2-d array; got shape {tuple(A.shape)}.")
         _validation.check_floating(A, xp, func, name="A")
+        check_known_shape(func, "A", A)
         _check_shape(func, tuple(A.shape), b, "A")
         dtype = xp.result_type(A.dtype, b.dtype)
         A = A if A.dtype == dtype else xp.astype(A, dtype)
@@ -216,9 +210,22 @@ def check_number(func: str, name: str, value: Any, *, minimum: float, integer: b
 
 
 def check_flag(func: str, name: str, value: Any) -> None:
-    """A bool: True or False, not a truthy value."""
-    if not isinstance(value, bool):
+    """A bool (Python's or NumPy's): True or False, not a truthy value."""
+    if not isinstance(value, bool) and not _is_numpy_bool(value):
         raise TypeError(f"{func}(): {name} must be True or False; got {value!r}.")
+
+
+def _is_numpy_bool(value: Any) -> bool:
+    return _compat.is_numpy_scalar(value) and str(getattr(value, "dtype", "")) == "bool"
+
+
+def check_known_shape(func: str, name: str, a: Array) -> None:
+    """Sizes that are known: a Dask array after boolean indexing has NaN sizes."""
+    if any(size is None or size != size for size in a.shape):
+        raise ValueError(
+            f"{func}(): {name} has unknown sizes, shape {tuple(a.shape)} (a Dask array "
+            f"after boolean indexing); call {name}.compute_chunk_sizes() first."
+        )
 
 
 def threshold(lambd: Any, x_shape: tuple[int, ...], real: Any, xp: Namespace, func: str) -> Any:
@@ -281,7 +288,15 @@ def _free_basis(A: Any, threshold: Any, dtype: Any, xp: Namespace) -> Array | No
     if not _compat.is_concrete(free) or not hasattr(xp, "linalg"):
         return None
     columns = xp.take(xp.astype(A, dtype, copy=False), free, axis=1)
-    return xp.linalg.qr(columns)[0]
+    # The left singular vectors of the nonzero singular values: a basis of the span
+    # itself, also where free columns repeat or are zero (a QR factor would then hold
+    # spurious directions, and the gap would count the residual along them).
+    u, singular, _ = xp.linalg.svd(columns, full_matrices=False)
+    if singular.shape[0] == 0:
+        return u
+    eps = float(xp.finfo(_validation.real_dtype(dtype, xp)).eps)
+    rank = singular > max(columns.shape) * eps * xp.max(singular)
+    return xp.take(u, xp.nonzero(rank)[0], axis=1)
 
 
 def penalty(A: Any, lambd: Any, *, l2: float, positive: bool, dtype: Any, xp: Namespace) -> Penalty:
@@ -291,5 +306,8 @@ def penalty(A: Any, lambd: Any, *, l2: float, positive: bool, dtype: Any, xp: Na
     if l2 > 0:
         return ElasticNet(kind(lambd, xp), float(l2))
     free = _free_coefficients(lambd, l2, xp)
-    basis = _free_basis(A, lambd, dtype, xp) if free else None
+    # A free coefficient with x >= 0 has the dual constraint c_j <= 0, not c_j = 0:
+    # projecting the dual point off its column would leave a gap that never closes, so
+    # its optimality residual certifies it instead.
+    basis = _free_basis(A, lambd, dtype, xp) if free and not positive else None
     return kind(lambd, xp, free=free, free_basis=basis)

@@ -73,8 +73,8 @@ def _general(
     function = dispatch.function
     array, scalar = _from_numpy_scalar(x)
     thresholded = lambd is not _NO_THRESHOLD
-    if xp is None:
-        xp = _validation.namespace_of(array, lambd if thresholded else None, function)
+    inferred = _validation.namespace_of(array, lambd if thresholded else None, function)
+    xp = _validation.check_namespace(function, xp, inferred, data_name="x")
     is_complex = _validation.check_floating(array, xp, function)
     args: tuple[Array, ...] = ()
     invalid = None
@@ -118,7 +118,8 @@ def softshrink(x: ArrayT, /, lambd: float | Array = 0.5, *, xp: Namespace | None
         real dtype for complex `x`), or to float32 for float16 and bfloat16 `x`, which
         are computed in float32.
     xp : array namespace, optional
-        The namespace of `x`; inferred when omitted.
+        The namespace of `x` (or its library's own module); inferred when omitted.
+        Another library's raises :class:`TypeError`.
 
     Returns
     -------
@@ -189,7 +190,7 @@ def softshrink(x: ArrayT, /, lambd: float | Array = 0.5, *, xp: Namespace | None
         fast = _FAST_SOFTSHRINK[type(x)]
     except KeyError:
         fast = _SOFTSHRINK.learn(x)
-    if fast is not None and (out := fast(x, lambd)) is not None:
+    if fast is not None and xp is None and (out := fast(x, lambd)) is not None:
         return out
     return _general(_SOFTSHRINK, x, lambd, xp, widen_half=True)
 
@@ -215,7 +216,8 @@ def hardshrink(x: ArrayT, /, lambd: float | Array = 0.5, *, xp: Namespace | None
         array that broadcasts to `x`, rounded to the (real) dtype of `x` as torch
         does, also for float16 and bfloat16.
     xp : array namespace, optional
-        The namespace of `x`; inferred when omitted.
+        The namespace of `x` (or its library's own module); inferred when omitted.
+        Another library's raises :class:`TypeError`.
 
     Returns
     -------
@@ -252,7 +254,7 @@ def hardshrink(x: ArrayT, /, lambd: float | Array = 0.5, *, xp: Namespace | None
         fast = _FAST_HARDSHRINK[type(x)]
     except KeyError:
         fast = _HARDSHRINK.learn(x)
-    if fast is not None and (out := fast(x, lambd)) is not None:
+    if fast is not None and xp is None and (out := fast(x, lambd)) is not None:
         return out
     # torch compares 16-bit inputs with the threshold rounded to their own dtype.
     return _general(_HARDSHRINK, x, lambd, xp)
@@ -270,7 +272,8 @@ def tanhshrink(x: ArrayT, /, *, xp: Namespace | None = None) -> ArrayT:
         Input of a real or complex floating dtype, or a NumPy scalar, as for
         :func:`softshrink`. It is never modified.
     xp : array namespace, optional
-        The namespace of `x`; inferred when omitted.
+        The namespace of `x` (or its library's own module); inferred when omitted.
+        Another library's raises :class:`TypeError`.
 
     Returns
     -------
@@ -309,6 +312,6 @@ def tanhshrink(x: ArrayT, /, *, xp: Namespace | None = None) -> ArrayT:
         fast = _FAST_TANHSHRINK[type(x)]
     except KeyError:
         fast = _TANHSHRINK.learn(x)
-    if fast is not None and (out := fast(x)) is not None:
+    if fast is not None and xp is None and (out := fast(x)) is not None:
         return out
     return _general(_TANHSHRINK, x, _NO_THRESHOLD, xp)

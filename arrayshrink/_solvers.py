@@ -118,8 +118,14 @@ def _data(func: str, A: Any, b: Array, lambd: Any, o: dict[str, Any]) -> tuple[A
     _validation.check_floating(b, xp, func, name="b")
     if b.ndim not in (1, 2):
         raise ValueError(f"{func}(): b must have shape (m,) or (m, k); got {tuple(b.shape)}.")
+    _problem.check_known_shape(func, "b", b)
     x0 = o["x0"]
     if x0 is not None:
+        if not _validation.is_array(x0):
+            raise TypeError(
+                f"{func}(): x0 must be an array of the library of b "
+                f"({_validation.library_name(xp)}); got {type(x0).__name__}."
+            )
         _validation.check_floating(x0, xp, func, name="x0")
         if x0.dtype != b.dtype:  # A, b and x0 promote together, as in NumPy
             b = xp.astype(b, xp.result_type(x0.dtype, b.dtype), copy=False)
@@ -133,9 +139,11 @@ def _data(func: str, A: Any, b: Array, lambd: Any, o: dict[str, Any]) -> tuple[A
         if tuple(x0.shape) != x_shape:
             raise ValueError(f"{func}(): x0 must have shape {x_shape}; got {tuple(x0.shape)}.")
         x0 = xp.astype(x0, b.dtype, copy=False)
-    for name, value in (("b", b), ("A", A), ("x0", x0)):
+    for name, value in (("b", b), ("A", A), ("x0", x0), ("lambd", lambd)):
         if _compat.namespace_for(value) is xp:
-            _problem.finite(func, name, value, xp)
+            _validation.check_device(func, name, value, b, data_name="b")
+            if name != "lambd":
+                _problem.finite(func, name, value, xp)
     return xp, op, b, x0
 
 
@@ -167,13 +175,20 @@ def _solve(func: str, A: Any, b: Any, lambd: Any, accelerate: bool, o: dict[str,
             "result.converged and result.n_iter."
         )
     eager = all(_compat.is_concrete(a) for a in (b, x0))
+    if not (eager or loops or backend.lazy or unroll or _validation.under_torch_compile(xp)):
+        raise ValueError(
+            f"{func}(): the values of b cannot be read here (a torch meta tensor, or a "
+            "torch.func transform such as vmap), and a solve decides from them when to "
+            "stop; solve outside the transform, or run a fixed number of iterations with "
+            "unroll=True and lipschitz."
+        )
     result = _drivers.solve(
         problem,
         x0,
         options,
         loops=loops,
         split_batches=eager and backend.splits_batches,
-        callback=o["callback"],
+        callback=_checked_callback(func, o["callback"], xp, backend.lazy),
         monitor=_printer(func, xp) if o["verbose"] else None,
         history=o["history"],
         materialize=_backends.persist(backend),
@@ -181,6 +196,38 @@ def _solve(func: str, A: Any, b: Any, lambd: Any, accelerate: bool, o: dict[str,
     if not unroll:
         _warn_unconverged(func, result, tol, o["max_iter"], xp)
     return result
+
+
+def _copy(a: Array, xp: Namespace) -> Array:
+    """A copy of ``a`` (reshape's copy keeps torch's autograd without a warning)."""
+    return xp.reshape(a, tuple(a.shape), copy=True)
+
+
+# The arrays of a LassoResult, copied for a callback.
+_PER_COLUMN = ("x", "gap", "objective", "converged", "n_iter")
+
+
+def _checked_callback(
+    func: str, callback: Callable[[LassoResult[Any]], Any] | None, xp: Namespace, lazy: bool
+) -> Callable[[LassoResult[Any]], bool] | None:
+    """The user's callback, given a copy of the solve's state (changing it cannot change
+    the solve), and whose answer must be a truth value."""
+    if callback is None:
+        return None
+
+    def call(result: LassoResult[Any]) -> bool:
+        if not lazy:  # lazy arrays (Dask) are immutable
+            result = result._replace(**{f: _copy(getattr(result, f), xp) for f in _PER_COLUMN})
+        answer = callback(result)
+        try:
+            return bool(answer)
+        except (TypeError, ValueError, RuntimeError) as exc:
+            raise TypeError(
+                f"{func}(): callback must return True to stop, or False or None to go on; "
+                f"got {type(answer).__name__}."
+            ) from exc
+
+    return call
 
 
 def _traced_loops(xp: Namespace, *arrays: Any) -> Loops | None:

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from arrayshrink._lib import _compat
 from arrayshrink._lib._typing import Array, Namespace
 
-__all__ = ["device_of", "index_dtype", "positions", "put_columns", "take_columns"]
+__all__ = ["as_array", "device_of", "index_dtype", "positions", "put_columns", "take_columns"]
 
 
 def take_columns(v: Array, index: Array, xp: Namespace) -> Array:
@@ -37,3 +38,8 @@ def put_columns(full: Array, mask: Array, part: Array, position: Array, xp: Name
 def device_of(a: Array) -> Any:
     """The device of ``a`` (None for libraries without devices)."""
     return getattr(a, "device", None)
+
+
+def as_array(v: Array, xp: Namespace) -> Array:
+    """``v`` as an array: NumPy reduces 1-d data to a NumPy scalar, not a 0-d array."""
+    return xp.asarray(v) if _compat.is_numpy_scalar(v) else v

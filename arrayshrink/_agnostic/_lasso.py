@@ -15,6 +15,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any, NamedTuple
 
 from arrayshrink._agnostic._columns import (
+    as_array,
     device_of,
     index_dtype,
     positions,
@@ -103,7 +104,7 @@ class Problem:
 
 def lambda_max(op: Operator, b: Array, *, xp: Namespace) -> Array:
     """max_j |A^H b|_j per column: the smallest lambd for which x = 0 is optimal."""
-    return xp.max(xp.abs(op.adjoint(b)), axis=0)
+    return as_array(xp.max(xp.abs(op.adjoint(b)), axis=0), xp)
 
 
 class Check(NamedTuple):
@@ -141,11 +142,12 @@ def certify(problem: Problem, x: Array, Ax: Array, tol: float, n_iter: Array | i
         met = met & (residual <= tol)
     relative = xp.where(finite, relative, xp.full_like(relative, math.nan))
     real = problem.real
+    n_iter = n_iter + xp.zeros(primal.shape, dtype=index_dtype(xp), device=device_of(primal))
     return Check(
-        xp.astype(primal, real),
-        xp.astype(relative, real),
-        finite & met,
-        n_iter + xp.zeros(primal.shape, dtype=index_dtype(xp), device=device_of(primal)),
+        *(
+            as_array(v, xp)
+            for v in (xp.astype(primal, real), xp.astype(relative, real), finite & met, n_iter)
+        )
     )
 
 

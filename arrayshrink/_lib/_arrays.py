@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 import numbers
+import types
 from typing import Any
 
 from arrayshrink._backends import _profiles
@@ -20,7 +21,9 @@ from arrayshrink._lib._typing import Array, Namespace
 __all__ = [
     "broadcasts_to",
     "check_array",
+    "check_device",
     "check_floating",
+    "check_namespace",
     "check_same_library",
     "is_array",
     "library_name",
@@ -82,6 +85,35 @@ def check_same_library(
 
 def _a(noun: str) -> str:
     return f"{'an' if noun[0] in 'aeiou' else 'a'} {noun}"
+
+
+def check_device(func: str, name: str, a: Array, data: Array, *, data_name: str) -> None:
+    """``a`` on the device of the data, where both devices can be asked (a traced
+    array's may not be). The arrays' own ``device`` attribute, not array_api_compat's
+    helper, whose caches torch.compile warns about."""
+    try:
+        device, expected = getattr(a, "device", None), getattr(data, "device", None)
+    except Exception:  # a tracer without a device: nothing to compare
+        return
+    if device != expected:
+        raise ValueError(
+            f"{func}(): {name} is on device {device} but {data_name} is on {expected}; "
+            f"move it to the device of {data_name} first."
+        )
+
+
+def check_namespace(func: str, given: Any, inferred: Namespace, *, data_name: str) -> Namespace:
+    """The namespace inferred from the data; an ``xp`` argument (``given``) must name the
+    same library (the library's own module, such as ``numpy``, or its array-API one)."""
+    if given is not None and (
+        not isinstance(given, types.ModuleType)
+        or _profiles.profile(given).name != _profiles.profile(inferred).name
+    ):
+        raise TypeError(
+            f"{func}(): xp={given!r} is not the namespace of {data_name}, which is "
+            f"{library_name(inferred)}; omit xp to infer it."
+        )
+    return inferred
 
 
 def namespace_of(x: Any, lambd: Any, func: str, *, name: str = "x") -> Namespace:

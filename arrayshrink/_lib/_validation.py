@@ -19,7 +19,9 @@ from arrayshrink._lib import _compat
 from arrayshrink._lib._arrays import (
     broadcasts_to,
     check_array,
+    check_device,
     check_floating,
+    check_namespace,
     check_same_library,
     is_array,
     library_name,
@@ -35,7 +37,9 @@ __all__ = [
     "FloatFormat",
     "broadcasts_to",
     "check_array",
+    "check_device",
     "check_floating",
+    "check_namespace",
     "check_same_library",
     "check_threshold",
     "float_format",
@@ -45,6 +49,7 @@ __all__ = [
     "namespace_or_none",
     "real_dtype",
     "threshold",
+    "under_torch_compile",
 ]
 
 _ROUNDING = (None, "dtype", "widen-half")
@@ -379,6 +384,8 @@ def threshold(
             f"shape {tuple(x.shape)} of x; one threshold per element, per row or per "
             "column is allowed, but the output always has the shape of x."
         )
+    if is_array(lambd):
+        check_device(func, "lambd", lambd, x, data_name="x")
     return check_threshold(
         lambd,
         func,
