@@ -182,17 +182,14 @@ def _solve(func: str, A: Any, b: Any, lambd: Any, accelerate: bool, o: dict[str,
             "stop; solve outside the transform, or run a fixed number of iterations with "
             "unroll=True and lipschitz."
         )
-    result = _drivers.solve(
-        problem,
-        x0,
-        options,
-        loops=loops,
+    hooks = _drivers.Hooks(
         split_batches=eager and backend.splits_batches,
         callback=_checked_callback(func, o["callback"], xp, backend.lazy),
         monitor=_printer(func, xp) if o["verbose"] else None,
         history=o["history"],
         materialize=_backends.persist(backend),
     )
+    result = _drivers.solve(problem, x0, options, loops=loops, hooks=hooks)
     if not unroll:
         _warn_unconverged(func, result, tol, o["max_iter"], xp)
     return result

@@ -137,11 +137,7 @@ def test_internal_solve_of_an_empty_working_set() -> None:
         np.zeros(0),
         _lasso.Options(100, 1e-10, 10, None, True, True),
         loops=None,
-        split_batches=True,
-        callback=None,
-        monitor=None,
-        history=False,
-        materialize=lambda *arrays: arrays,
+        hooks=_drivers.Hooks(split_batches=True),
     )
     assert result.x.shape == (0,)
     assert bool(result.converged)

@@ -487,11 +487,7 @@ def test_traced_batch_driver_runs_the_tail_at_the_small_size() -> None:
         np.zeros((80, 96)),
         options,
         loops=loops,
-        split_batches=False,
-        callback=None,
-        monitor=None,
-        history=False,
-        materialize=lambda *arrays: arrays,
+        hooks=_drivers.Hooks(split_batches=False),
     )
     assert branches_run[0] == 0
     assert branches_run[-1] == 1

@@ -39,7 +39,7 @@ from arrayshrink._agnostic._penalties import first_columns
 from arrayshrink._agnostic._result import LassoResult
 from arrayshrink._lib._typing import Array, Namespace
 
-__all__ = ["Monitor", "solve"]
+__all__ = ["Hooks", "Monitor", "solve"]
 
 Monitor = Callable[[int, Check], None]
 
@@ -48,6 +48,28 @@ Monitor = Callable[[int, Check], None]
 # size compiles its own copy of the loop (about a second each on a CPU), so two only.
 _MIN_BUCKETED = 64
 _BUCKET_RATIO = 8
+
+
+def _as_they_are(*arrays: Array) -> tuple[Array, ...]:
+    return arrays
+
+
+@dataclass(frozen=True)
+class Hooks:
+    """What the Python-loop driver does besides iterating.
+
+    ``split_batches``: whether a batch's columns may be computed apart (eager arrays of
+    a backend where new shapes cost nothing to compile). ``callback(result)`` at each
+    check point stops the solve when it returns True; ``monitor(n_iter, check)`` is
+    told each check point; ``history`` keeps the certificates of the check points;
+    ``materialize(*arrays)`` keeps the iterates (Dask persists them).
+    """
+
+    split_batches: bool = False
+    callback: Callable[[LassoResult[Array]], bool] | None = None
+    monitor: Monitor | None = None
+    history: bool = False
+    materialize: Callable[..., tuple[Array, ...]] = _as_they_are
 
 
 @dataclass
@@ -120,19 +142,13 @@ def _unchecked(it: Iterate, xp: Namespace) -> Check:
 
 
 def _solve_python(
-    problem: Problem,
-    x0: Array,
-    options: Options,
-    *,
-    split_batches: bool,
-    callback: Callable[[LassoResult[Array]], Any] | None,
-    monitor: Monitor | None,
-    history: bool,
-    materialize: Callable[..., tuple[Array, ...]],
+    problem: Problem, x0: Array, options: Options, hooks: Hooks
 ) -> LassoResult[Array]:
     """The Python-loop driver, for eager and for lazy (Dask) arrays; with
-    ``split_batches``, a batch's columns are retried and retired apart."""
+    ``hooks.split_batches``, a batch's columns are retried and retired apart."""
     xp = problem.xp
+    split_batches, callback, monitor = hooks.split_batches, hooks.callback, hooks.monitor
+    history, materialize = hooks.history, hooks.materialize
     if options.lipschitz is not None:
         backtrack: Backtrack = fixed_step
     else:
@@ -297,33 +313,14 @@ def _solve_traced(
 
 
 def solve(
-    problem: Problem,
-    x0: Array,
-    options: Options,
-    *,
-    loops: Loops | None,
-    split_batches: bool,
-    callback: Callable[[LassoResult[Array]], Any] | None,
-    monitor: Monitor | None,
-    history: bool,
-    materialize: Callable[..., tuple[Array, ...]],
+    problem: Problem, x0: Array, options: Options, *, loops: Loops | None, hooks: Hooks
 ) -> LassoResult[Array]:
-    """ISTA (accelerate=False) or FISTA, with per-column steps, restart and gaps.
+    """ISTA (accelerate=False) or FISTA, with per-column steps, restart and gaps: the
+    internal solve, without validation, for any penalty.
 
-    ``loops``: the backend's loops when the arrays are traced, else None.
-    ``split_batches``: whether a batch's columns may be computed apart (eager arrays of
-    a backend where new shapes cost nothing to compile).
-    ``monitor(n_iter, check)``: called at each check point of a Python-loop driver.
+    ``loops``: the backend's loops when the arrays are traced, else None (the Python
+    loop, with ``hooks``).
     """
     if loops is not None:
         return _solve_traced(problem, x0, options, loops)
-    return _solve_python(
-        problem,
-        x0,
-        options,
-        split_batches=split_batches,
-        callback=callback,
-        monitor=monitor,
-        history=history,
-        materialize=materialize,
-    )
+    return _solve_python(problem, x0, options, hooks)
