@@ -95,7 +95,8 @@ def check_device(func: str, name: str, a: Array, data: Array, *, data_name: str)
         device, expected = getattr(a, "device", None), getattr(data, "device", None)
     except Exception:  # a tracer without a device: nothing to compare
         return
-    if device != expected:
+    # None: a library without devices, or a traced array (JAX's under jit).
+    if device is not None and expected is not None and device != expected:
         raise ValueError(
             f"{func}(): {name} is on device {device} but {data_name} is on {expected}; "
             f"move it to the device of {data_name} first."
