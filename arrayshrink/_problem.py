@@ -21,7 +21,6 @@ from arrayshrink._lib._typing import Array, Namespace
 __all__ = [
     "LinearOperator",
     "check_flag",
-    "check_known_shape",
     "check_number",
     "checked_namespace",
     "finite",
@@ -168,7 +167,7 @@ def operator(A: Any, b: Array, xp: Namespace, func: str) -> tuple[Operator, Arra
         if A.ndim != 2:
             raise ValueError(f"{func}(): A must be a 2-d array; got shape {tuple(A.shape)}.")
         _validation.check_floating(A, xp, func, name="A")
-        check_known_shape(func, "A", A)
+        _validation.check_known_shape(func, "A", A)
         _check_shape(func, tuple(A.shape), b, "A")
         dtype = xp.result_type(A.dtype, b.dtype)
         A = A if A.dtype == dtype else xp.astype(A, dtype)
@@ -217,15 +216,6 @@ def check_flag(func: str, name: str, value: Any) -> None:
 
 def _is_numpy_bool(value: Any) -> bool:
     return _compat.is_numpy_scalar(value) and str(getattr(value, "dtype", "")) == "bool"
-
-
-def check_known_shape(func: str, name: str, a: Array) -> None:
-    """Sizes that are known: a Dask array after boolean indexing has NaN sizes."""
-    if any(size is None or size != size for size in a.shape):
-        raise ValueError(
-            f"{func}(): {name} has unknown sizes, shape {tuple(a.shape)} (a Dask array "
-            f"after boolean indexing); call {name}.compute_chunk_sizes() first."
-        )
 
 
 def threshold(lambd: Any, x_shape: tuple[int, ...], real: Any, xp: Namespace, func: str) -> Any:

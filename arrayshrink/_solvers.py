@@ -118,7 +118,7 @@ def _data(func: str, A: Any, b: Array, lambd: Any, o: dict[str, Any]) -> tuple[A
     _validation.check_floating(b, xp, func, name="b")
     if b.ndim not in (1, 2):
         raise ValueError(f"{func}(): b must have shape (m,) or (m, k); got {tuple(b.shape)}.")
-    _problem.check_known_shape(func, "b", b)
+    _validation.check_known_shape(func, "b", b)
     x0 = o["x0"]
     if x0 is not None:
         if not _validation.is_array(x0):
@@ -139,11 +139,13 @@ def _data(func: str, A: Any, b: Array, lambd: Any, o: dict[str, Any]) -> tuple[A
         if tuple(x0.shape) != x_shape:
             raise ValueError(f"{func}(): x0 must have shape {x_shape}; got {tuple(x0.shape)}.")
         x0 = xp.astype(x0, b.dtype, copy=False)
-    for name, value in (("b", b), ("A", A), ("x0", x0), ("lambd", lambd)):
-        if _compat.namespace_for(value) is xp:
-            _validation.check_device(func, name, value, b, data_name="b")
-            if name != "lambd":
-                _problem.finite(func, name, value, xp)
+    arrays = {"b": b, "A": A, "x0": x0, "lambd": lambd}
+    for name, value in arrays.items():
+        if _compat.namespace_for(value) is not xp:
+            continue  # a LinearOperator, a number lambd
+        _validation.check_device(func, name, value, b, data_name="b")
+        if name != "lambd":  # lambd's values are checked by the threshold validator
+            _problem.finite(func, name, value, xp)
     return xp, op, b, x0
 
 

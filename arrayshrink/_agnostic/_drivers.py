@@ -39,7 +39,7 @@ from arrayshrink._agnostic._penalties import first_columns
 from arrayshrink._agnostic._result import LassoResult
 from arrayshrink._lib._typing import Array, Namespace
 
-__all__ = ["Hooks", "Monitor", "solve"]
+__all__ = ["Hooks", "Monitor", "as_they_are", "solve"]
 
 Monitor = Callable[[int, Check], None]
 
@@ -50,7 +50,8 @@ _MIN_BUCKETED = 64
 _BUCKET_RATIO = 8
 
 
-def _as_they_are(*arrays: Array) -> tuple[Array, ...]:
+def as_they_are(*arrays: Array) -> tuple[Array, ...]:
+    """Iterates kept as they are (eager arrays); Dask's are persisted instead."""
     return arrays
 
 
@@ -69,7 +70,7 @@ class Hooks:
     callback: Callable[[LassoResult[Array]], bool] | None = None
     monitor: Monitor | None = None
     history: bool = False
-    materialize: Callable[..., tuple[Array, ...]] = _as_they_are
+    materialize: Callable[..., tuple[Array, ...]] = as_they_are
 
 
 @dataclass

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from types import ModuleType
 from typing import Any, Protocol
 
+from arrayshrink._agnostic._drivers import as_they_are
 from arrayshrink._agnostic._loops import Loops
 from arrayshrink._backends._profiles import FUNCTIONS, PROFILES, Profile, profile
 from arrayshrink._lib import _compat
@@ -201,7 +202,7 @@ def persist(backend: Profile) -> Callable[..., tuple[Any, ...]]:
         import dask
 
         return dask.persist  # type: ignore[no-any-return]
-    return _as_they_are
+    return as_they_are
 
 
 def has_float64(backend: Profile, device: Any) -> bool:
@@ -221,7 +222,3 @@ def _detach(tensor: Any) -> Any:
 
 def _unchanged(a: Any) -> Any:
     return a
-
-
-def _as_they_are(*arrays: Any) -> tuple[Any, ...]:
-    return arrays

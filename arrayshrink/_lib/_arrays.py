@@ -23,6 +23,7 @@ __all__ = [
     "check_array",
     "check_device",
     "check_floating",
+    "check_known_shape",
     "check_namespace",
     "check_same_library",
     "is_array",
@@ -226,3 +227,12 @@ def _broadcast_shape(a: tuple[int, ...], b: tuple[int, ...]) -> tuple[int, ...] 
             return None
         shape.append(n if m == 1 else m)
     return tuple(reversed(shape))
+
+
+def check_known_shape(func: str, name: str, a: Array) -> None:
+    """Sizes that are known: a Dask array after boolean indexing has NaN sizes."""
+    if any(_unknown(size) for size in a.shape):
+        raise ValueError(
+            f"{func}(): {name} has unknown sizes, shape {tuple(a.shape)} (a Dask array "
+            f"after boolean indexing); call {name}.compute_chunk_sizes() first."
+        )
