@@ -20,6 +20,7 @@ from arrayshrink._lib._typing import Array, Namespace
 
 __all__ = [
     "LinearOperator",
+    "allowed_mix",
     "check_flag",
     "check_number",
     "checked_namespace",
@@ -50,8 +51,22 @@ class LinearOperator(Protocol):
 
 
 # Pairs of (A's library, b's library) accepted together on purpose; every other mix of
-# libraries among A, b, x0 and an array lambd raises TypeError.
-_ALLOWED_MIXES: frozenset[tuple[str, str]] = frozenset()
+# libraries among A, b, x0 and an array lambd raises TypeError. A NumPy (or CuPy) matrix
+# A beside a Dask b whose chunks are NumPy (CuPy) arrays: the dictionary of a batch
+# that is chunked along its columns, which each task reads whole.
+_ALLOWED_MIXES: frozenset[tuple[str, str]] = frozenset({("numpy", "dask"), ("cupy", "dask")})
+
+
+def _chunks_library(b: Any) -> str | None:
+    """The library of the chunks of a Dask array (its ``_meta``), else None."""
+    meta_xp = _validation.namespace_or_none(getattr(b, "_meta", None))
+    return None if meta_xp is None else _backends.profile(meta_xp).name
+
+
+def allowed_mix(A: Any, A_xp: Namespace, b: Any, xp: Namespace) -> bool:
+    """Whether matrix ``A`` of namespace ``A_xp`` may stand beside ``b`` (of ``xp``)."""
+    pair = (_backends.profile(A_xp).name, _backends.profile(xp).name)
+    return pair in _ALLOWED_MIXES and _chunks_library(b) == pair[0]
 
 
 def checked_namespace(func: str, given: Any, inferred: Namespace) -> Namespace:
@@ -67,10 +82,7 @@ def namespace(func: str, b: Any, A: Any, x0: Any, lambd: Any) -> Namespace:
         other = _validation.namespace_or_none(value)
         if other is None or other is xp:
             continue
-        if (
-            name == "A"
-            and (_backends.profile(other).name, _backends.profile(xp).name) in _ALLOWED_MIXES
-        ):
+        if name == "A" and allowed_mix(value, other, b, xp):
             continue
         _validation.check_same_library(value, other, xp, func, name, "b")
     return xp
@@ -162,13 +174,17 @@ def _operator_shape(func: str, shape: Any) -> tuple[int, int]:
 
 def operator(A: Any, b: Array, xp: Namespace, func: str) -> tuple[Operator, Array]:
     """Wrap a matrix or a LinearOperator as forward/adjoint products; also returns b,
-    promoted to the common dtype of A and b as NumPy would."""
-    if _compat.namespace_for(A) is not None:
+    promoted to the common dtype of A and b as NumPy would. A matrix of the library of
+    b's chunks (an allowed mix) becomes an array of b's library first."""
+    A_xp = _compat.namespace_for(A)
+    if A_xp is not None:
         if A.ndim != 2:
             raise ValueError(f"{func}(): A must be a 2-d array; got shape {tuple(A.shape)}.")
-        _validation.check_floating(A, xp, func, name="A")
+        _validation.check_floating(A, A_xp, func, name="A")
         _validation.check_known_shape(func, "A", A)
         _check_shape(func, tuple(A.shape), b, "A")
+        if A_xp is not xp:
+            A = _backends.adopt(_backends.profile(xp), A, b)
         dtype = xp.result_type(A.dtype, b.dtype)
         A = A if A.dtype == dtype else xp.astype(A, dtype)
         b = b if b.dtype == dtype else xp.astype(b, dtype)

@@ -7,13 +7,14 @@ generic layer (arrayshrink._agnostic._drivers) solves it, with the backend's fac
 
 from __future__ import annotations
 
+import functools
 import warnings
 from collections.abc import Callable
 from typing import Any, TypedDict, Unpack
 
 from arrayshrink import _backends, _problem, _solver_docs
 from arrayshrink._agnostic import _drivers
-from arrayshrink._agnostic._lasso import Options, Problem
+from arrayshrink._agnostic._lasso import Options, Problem, power_lipschitz
 from arrayshrink._agnostic._lasso import lambda_max as _lambda_max
 from arrayshrink._agnostic._loops import Loops
 from arrayshrink._agnostic._result import LassoResult
@@ -141,24 +142,78 @@ def _data(func: str, A: Any, b: Array, lambd: Any, o: dict[str, Any]) -> tuple[A
         x0 = xp.astype(x0, b.dtype, copy=False)
     arrays = {"b": b, "A": A, "x0": x0, "lambd": lambd}
     for name, value in arrays.items():
-        if _compat.namespace_for(value) is not xp:
+        value_xp = _compat.namespace_for(value)
+        if value_xp is None:
             continue  # a LinearOperator, a number lambd
-        _validation.check_device(func, name, value, b, data_name="b")
+        if value_xp is xp:  # else the matrix of an allowed mix, on the chunks' device
+            _validation.check_device(func, name, value, b, data_name="b")
         if name != "lambd":  # lambd's values are checked by the threshold validator
-            _problem.finite(func, name, value, xp)
+            _problem.finite(func, name, value, value_xp)
     return xp, op, b, x0
 
 
 def _solve(func: str, A: Any, b: Any, lambd: Any, accelerate: bool, o: dict[str, Any]) -> Any:
-    """Check the arguments, build the problem, run the driver, warn if unconverged."""
+    """Check the arguments, solve (chunk by chunk for a Dask batch that allows it), warn
+    if unconverged."""
     _check_options(func, o)
     xp, op, b, x0 = _data(func, A, b, lambd, o)
     backend = _backends.profile(xp)
     real = _validation.real_dtype(b.dtype, xp)
     threshold = _problem.threshold(lambd, tuple(x0.shape), real, xp, func)
-    eps = float(xp.finfo(real).eps)
     tol, unroll = float(o["tol"]), o["unroll"]
-    _warn_unreachable_tol(func, tol, eps, real, unroll)
+    _warn_unreachable_tol(func, tol, float(xp.finfo(real).eps), real, unroll)
+    per_check_point = o["callback"] is not None or o["history"] or o["verbose"]
+    solve_columns = None if per_check_point else _backends.column_solver(backend, A, b)
+    if solve_columns is not None:
+        # Lazy, like every Dask result: the verdict is read from the result, no warning.
+        block = functools.partial(_solve_block, func, accelerate, {**o, "x0": None})
+        result: LassoResult[Any] = solve_columns(block, A, b, threshold, x0)
+        return result
+    result = _run(func, xp, A, op, b, threshold, x0, accelerate, o)
+    if not unroll:
+        _warn_unconverged(func, result, tol, o["max_iter"], xp)
+    return result
+
+
+def _solve_block(
+    func: str, accelerate: bool, o: dict[str, Any], A: Any, b: Any, threshold: Any, x0: Any
+) -> LassoResult[Any]:
+    """The solve of one chunk of columns of a Dask batch, inside its task: eager arrays
+    of the chunk's library, already checked (as a whole), with the threshold's invalid
+    entries NaN. Like the lazy solve, NaN data gives a NaN, unconverged column."""
+    xp = _validation.namespace_of(b, None, func, name="b")
+    op, b = _problem.operator(A, b, xp, func)
+    x0 = xp.astype(x0, b.dtype, copy=False)
+    return _run(func, xp, A, op, b, threshold, x0, accelerate, o)
+
+
+def _lazy_lipschitz(
+    backend: _backends.Profile, A: Any, problem: Problem, materialize: Any
+) -> float:
+    """The Lipschitz constant of the smooth part's gradient on a lazy backend: exact
+    from A^H A where the backend computes it in one pass, else by power iterations."""
+    squared_norm = _backends.lazy_lipschitz(backend, A)
+    if squared_norm is None:
+        return power_lipschitz(problem, materialize)
+    lipschitz = squared_norm + float(problem.penalty.ridge)
+    return lipschitz if lipschitz != 0 else 1.0  # A = 0: any step is exact
+
+
+def _run(
+    func: str,
+    xp: Namespace,
+    A: Any,
+    op: Any,
+    b: Any,
+    threshold: Any,
+    x0: Any,
+    accelerate: bool,
+    o: dict[str, Any],
+) -> LassoResult[Any]:
+    """Build the problem of checked arguments and run the driver."""
+    backend = _backends.profile(xp)
+    real = _validation.real_dtype(b.dtype, xp)
+    eps = float(xp.finfo(real).eps)
     wide = xp.float64 if _backends.has_float64(backend, _compat.device(b)) else real
     penalty = _problem.penalty(
         A, threshold, l2=o["l2"], positive=o["positive"], dtype=b.dtype, xp=xp
@@ -166,10 +221,22 @@ def _solve(func: str, A: Any, b: Any, lambd: Any, accelerate: bool, o: dict[str,
     problem = Problem(
         op, b, penalty, xp, (64 * eps) ** 2, real, wide, _backends.stop_gradient(backend)
     )
+    materialize = _backends.persist(backend)
+    lipschitz = o["lipschitz"]
+    if lipschitz is None and backend.lazy:
+        # Backtracking decides on values, a round trip per iteration on lazy arrays: a
+        # fixed step instead, so that a check point is the only time values are read.
+        lipschitz = _lazy_lipschitz(backend, A, problem, materialize)
     options = Options(
-        o["max_iter"], tol, o["check_every"], o["lipschitz"], accelerate, o["restart"], unroll
+        o["max_iter"],
+        float(o["tol"]),
+        o["check_every"],
+        lipschitz,
+        accelerate,
+        o["restart"],
+        o["unroll"],
     )
-    loops = _traced_loops(xp, A, b, lambd, x0)
+    loops = _traced_loops(xp, A, b, threshold, x0)
     if loops is not None and (o["callback"] is not None or o["history"] or o["verbose"]):
         raise ValueError(
             f"{func}(): callback, history and verbose need concrete values, which traced "
@@ -177,7 +244,9 @@ def _solve(func: str, A: Any, b: Any, lambd: Any, accelerate: bool, o: dict[str,
             "result.converged and result.n_iter."
         )
     eager = all(_compat.is_concrete(a) for a in (b, x0))
-    if not (eager or loops or backend.lazy or unroll or _validation.under_torch_compile(xp)):
+    if not (
+        eager or loops or backend.lazy or options.unroll or _validation.under_torch_compile(xp)
+    ):
         raise ValueError(
             f"{func}(): the values of b cannot be read here (a torch meta tensor, or a "
             "torch.func transform such as vmap), and a solve decides from them when to "
@@ -189,12 +258,9 @@ def _solve(func: str, A: Any, b: Any, lambd: Any, accelerate: bool, o: dict[str,
         callback=_checked_callback(func, o["callback"], xp, backend.lazy),
         monitor=_printer(func, xp) if o["verbose"] else None,
         history=o["history"],
-        materialize=_backends.persist(backend),
+        materialize=materialize,
     )
-    result = _drivers.solve(problem, x0, options, loops=loops, hooks=hooks)
-    if not unroll:
-        _warn_unconverged(func, result, tol, o["max_iter"], xp)
-    return result
+    return _drivers.solve(problem, x0, options, loops=loops, hooks=hooks)
 
 
 def _copy(a: Array, xp: Namespace) -> Array:

@@ -17,7 +17,9 @@ Tests say where they do not apply with markers, never with a skip in their body
 A test that takes ``jax``, ``torch`` or ``da``, or is marked ``backend(name)`` (its
 library is then the ``backend_library`` fixture), runs only where that library is under
 test (it is deselected elsewhere), and JAX is set up once, with float64 enabled, at the
-start of the session (``_setup_jax``).
+start of the session (``_setup_jax``). A test that takes ``client`` (a LocalCluster of
+worker processes) or is marked ``distributed`` runs where Dask is under test and
+dask.distributed and zarr are installed (the ``distributed`` nox session).
 """
 
 from __future__ import annotations
@@ -71,6 +73,12 @@ REQUESTED = _requested()
 collect_ignore = ["typing"]
 EXPLICIT = bool(os.environ.get("ARRAYSHRINK_BACKENDS", "").strip())
 
+# The tests of a dask.distributed cluster (the ``client`` fixture or the ``distributed``
+# marker) run where their dependencies are installed: the ``distributed`` nox session.
+HAS_CLUSTER_DEPENDENCIES = all(
+    importlib.util.find_spec(name) is not None for name in ("distributed", "zarr")
+)
+
 # The one-library fixtures and the library each one gives.
 SINGLE = {"jax": "jax", "torch": "torch", "da": "dask"}
 
@@ -116,7 +124,11 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         fixtures = getattr(item, "fixturenames", ())
         libraries = {SINGLE[name] for name in fixtures if name in SINGLE}
         libraries.update(marker.args[0] for marker in item.iter_markers("backend"))
-        (kept if libraries <= set(REQUESTED) else dropped).append(item)
+        cluster = "client" in fixtures or item.get_closest_marker("distributed") is not None
+        if cluster:
+            libraries.add("dask")
+        runs = libraries <= set(REQUESTED) and (not cluster or HAS_CLUSTER_DEPENDENCIES)
+        (kept if runs else dropped).append(item)
     if dropped:
         config.hook.pytest_deselected(items=dropped)
         items[:] = kept
@@ -240,6 +252,21 @@ def backend_library(request: pytest.FixtureRequest) -> ModuleType:
     if marker is None or len(marker.args) != 1 or marker.args[0] not in BACKENDS:
         raise TypeError(f"backend_library needs a backend(name) marker, name in {BACKENDS}")
     return _one_library(marker.args[0], request)
+
+
+@pytest.fixture(scope="session")
+def client() -> Iterator[Any]:
+    """A dask.distributed client of a LocalCluster of two single-threaded worker
+    processes, shared by the session's cluster tests (it takes seconds to start)."""
+    from dask.distributed import Client, LocalCluster
+
+    with (
+        LocalCluster(
+            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+        ) as cluster,
+        Client(cluster) as started,
+    ):
+        yield started
 
 
 @pytest.fixture

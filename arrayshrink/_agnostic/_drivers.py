@@ -5,7 +5,8 @@ Three drivers share one iteration and one certificate (arrayshrink._agnostic._la
   need it, and settled columns (converged, or with a non-finite objective) leave the
   batch at check points;
 - lazy arrays (Dask), and JAX arrays outside a trace (where every new shape compiles):
-  a Python loop over whole batches; Dask's iterates are persisted each time;
+  a Python loop over whole batches; Dask's iterates and certificate are persisted
+  together at each check point (its steps are fixed, so nothing is read in between);
 - traced arrays (inside jax.jit or jax.grad): the backend's own loops (``Loops``); a
   large batch moves its settled columns aside and runs the rest at a smaller static
   size once they fit.
@@ -165,12 +166,20 @@ def _solve_python(
     check, n_iter = None, 0
     last_it, last_check = it, _unchecked(it, xp)  # where settled columns are kept
     for n_iter in range(1, options.max_iter + 1):
-        it = Iterate(*materialize(*iteration(problem, it, options, backtrack)))
-        if options.unroll or not (n_iter % options.check_every == 0 or n_iter == options.max_iter):
+        it = iteration(problem, it, options, backtrack)
+        if not (n_iter % options.check_every == 0 or n_iter == options.max_iter):
+            continue
+        if options.unroll:
+            it = Iterate(*materialize(*it))
             continue
         active_check = certify(problem, it.x, it.Ax, options.tol, n_iter)
         if not retire:
             it, active_check = _freeze(last_check, last_it, it, active_check, xp)
+        # Lazy iterates and their certificate are kept together, once per check point:
+        # later graphs start from them, and no task is submitted twice.
+        kept = materialize(*it, *active_check)
+        it, active_check = Iterate(*kept[: len(it)]), Check(*kept[len(it) :])
+        if not retire:
             last_it, last_check = it, active_check
         check = retired.merge(active, active_check)
         if records is not None:

@@ -40,6 +40,7 @@ __all__ = [
     "fixed_step",
     "iteration",
     "lambda_max",
+    "power_lipschitz",
     "start",
 ]
 
@@ -105,6 +106,47 @@ class Problem:
 def lambda_max(op: Operator, b: Array, *, xp: Namespace) -> Array:
     """max_j |A^H b|_j per column: the smallest lambd for which x = 0 is optimal."""
     return as_array(xp.max(xp.abs(op.adjoint(b)), axis=0), xp)
+
+
+# Power iterations: the estimate is read every _POWER_CHECK iterations (a round trip on
+# lazy arrays) and stops once it moves by less than _POWER_RTOL; as they approach
+# ||A||^2 from below, the step takes a margin.
+_POWER_CHECK = 10
+_POWER_MAX = 200
+_POWER_RTOL = 1e-4
+_POWER_MARGIN = 1.05
+
+
+def power_lipschitz(problem: Problem, materialize: Callable[..., tuple[Array, ...]]) -> float:
+    """A Lipschitz constant of the gradient of the smooth part, ||A||^2 + ridge, by power
+    iterations on A^H A (times a margin), for a fixed step where backtracking would
+    read values at every iteration (lazy arrays). ``materialize`` keeps the iterates.
+
+    NaN where A holds NaN (the solve then gives NaN, never a certificate); a zero A
+    gives the ridge, or 1.
+    """
+    xp, op = problem.xp, problem.op
+    n = op.shape[1]
+    # A fixed start with no structure, so no singular vector of a real A is likely
+    # orthogonal to it (a constant vector is, for A with zero-mean rows).
+    angles = xp.arange(n, dtype=problem.real, device=device_of(problem.b)) * 2.399963229728653
+    v = xp.astype(xp.cos(angles) + 0.5 * xp.sin(3 * angles + 1), problem.b.dtype)
+    v = v / xp.sqrt(sq_norm(v, xp))
+    estimate = math.inf
+    for count in range(1, _POWER_MAX + 1):
+        w = op.adjoint(op.forward(v))
+        norm = xp.sqrt(sq_norm(w, xp))
+        v = w / xp.where(norm > 0, norm, xp.ones_like(norm))
+        if count % _POWER_CHECK:
+            continue
+        v, norm = materialize(v, norm)
+        previous, estimate = estimate, float(norm)
+        if not math.isfinite(estimate) or abs(estimate - previous) <= _POWER_RTOL * estimate:
+            break
+    ridge = float(problem.penalty.ridge)
+    if estimate == 0:
+        return ridge if ridge > 0 else 1.0
+    return _POWER_MARGIN * estimate + ridge
 
 
 class Check(NamedTuple):

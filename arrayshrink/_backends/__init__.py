@@ -25,9 +25,12 @@ __all__ = [
     "Dispatch",
     "Kernel",
     "Profile",
+    "adopt",
+    "column_solver",
     "declared_kernels",
     "has_float64",
     "kernel_name",
+    "lazy_lipschitz",
     "load_kernel",
     "persist",
     "profile",
@@ -203,6 +206,39 @@ def persist(backend: Profile) -> Callable[..., tuple[Any, ...]]:
 
         return dask.persist  # type: ignore[no-any-return]
     return as_they_are
+
+
+def adopt(backend: Profile, A: Any, like: Any) -> Any:
+    """Matrix ``A``, of the library of the chunks of the lazy array ``like`` (an
+    allowed mix of libraries), as an array of ``like``'s library: for Dask, chunked
+    along its rows as ``like`` is."""
+    if backend.lazy:
+        from arrayshrink._backends import _dask_solve
+
+        return _dask_solve.adopt(A, like)
+    raise TypeError(f"{backend.display} adopts no array of another library")
+
+
+def column_solver(backend: Profile, A: Any, b: Any) -> Callable[..., Any] | None:
+    """Where the columns of a lazy batch ``b`` are solved chunk by chunk, each in one
+    task by the eager solver of the chunk's library (Dask, ``b`` chunked along its
+    columns only and ``A`` a matrix of one chunk): the function that maps an eager
+    solve over the chunks (see :mod:`._dask_solve`); None elsewhere."""
+    if not backend.lazy:
+        return None
+    from arrayshrink._backends import _dask_solve
+
+    return _dask_solve.solve_columns if _dask_solve.fits(A, b) else None
+
+
+def lazy_lipschitz(backend: Profile, A: Any) -> float | None:
+    """||A||^2 of a matrix ``A`` of a lazy backend, exactly and in one pass where the
+    backend can (Dask, A^H A small); None where power iterations must estimate it."""
+    if backend.lazy and _compat.namespace_for(A) is not None:
+        from arrayshrink._backends import _dask_solve
+
+        return _dask_solve.gram_lipschitz(A)
+    return None
 
 
 def has_float64(backend: Profile, device: Any) -> bool:
