@@ -13,7 +13,7 @@ import nox
 
 nox.options.default_venv_backend = "virtualenv"
 nox.options.error_on_missing_interpreters = True
-nox.options.sessions = ["lint", "tests", "oldest"]
+nox.options.sessions = ["lint", "tests", "oldest", "distributed"]
 
 TORCH = os.environ.get("ARRAYSHRINK_TORCH", "torch==2.13.0")
 
@@ -36,7 +36,7 @@ GPU_BACKENDS = {
 OLDEST = ["array-api-compat==1.15.0", "numpy==1.26.4", "ml_dtypes<0.6"]
 
 
-def _pytest(session: nox.Session, backend: str, *extra: str) -> None:
+def _pytest(session: nox.Session, backend: str, *extra: str, targets: tuple[str, ...] = ()) -> None:
     """Run the suite and the docstring examples of every module, against the installed
     package, in one pytest run (one summary line per session, as .ci/run counts them).
 
@@ -47,8 +47,8 @@ def _pytest(session: nox.Session, backend: str, *extra: str) -> None:
     session, as every non-zero exit code does.
     """
     env = {"ARRAYSHRINK_BACKENDS": backend}
-    targets = session.posargs or ["--doctest-modules", "--pyargs", "tests", "arrayshrink"]
-    session.run("pytest", *targets, *extra, env=env)
+    default = targets or ("--doctest-modules", "--pyargs", "tests", "arrayshrink")
+    session.run("pytest", *(session.posargs or default), *extra, env=env)
 
 
 @nox.session
@@ -70,6 +70,14 @@ def oldest(session: nox.Session) -> None:
         "import array_api_compat, numpy; print(array_api_compat.__version__, numpy.__version__)",
     )
     _pytest(session, "numpy")
+
+
+@nox.session
+def distributed(session: nox.Session) -> None:
+    """The tests on a dask.distributed LocalCluster of two worker processes (batched and
+    row-chunked solves, unique task keys) and the out-of-core Zarr example, reduced."""
+    session.install(".[distributed]", "--group", "test", "--group", "distributed")
+    _pytest(session, "dask", targets=("tests/test_distributed.py", "tests/test_out_of_core.py"))
 
 
 @nox.session(default=False)

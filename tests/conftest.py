@@ -257,10 +257,14 @@ def backend_library(request: pytest.FixtureRequest) -> ModuleType:
 @pytest.fixture(scope="session")
 def client() -> Iterator[Any]:
     """A dask.distributed client of a LocalCluster of two single-threaded worker
-    processes, shared by the session's cluster tests (it takes seconds to start)."""
+    processes, shared by the session's cluster tests (it takes seconds to start).
+    The workers keep arrays up to 32 MiB on the heap, as docs/dask.md recommends."""
+    import dask
     from dask.distributed import Client, LocalCluster
 
+    heap = {"distributed.nanny.pre-spawn-environ.MALLOC_MMAP_THRESHOLD_": 32 * 2**20}
     with (
+        dask.config.set(heap),
         LocalCluster(
             n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0"
         ) as cluster,

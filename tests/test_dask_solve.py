@@ -269,3 +269,35 @@ def test_lambda_max_beside_dask(da: ModuleType) -> None:
     A, B = _batch(k=5)
     lazy = lambda_max(A, da.from_array(B, chunks=(24, 2)))
     np.testing.assert_allclose(lazy.compute(), np.max(np.abs(A.T @ B), axis=0), rtol=1e-14)
+
+
+def test_empty_batch(da: ModuleType) -> None:
+    A, _ = _batch()
+    result = fista(A, da.from_array(np.zeros((24, 0))), 0.5)
+    assert result.x.compute().shape == (48, 0)
+    assert result.converged.compute().shape == (0,)
+
+
+def test_nan_in_a_lazy_matrix_is_never_certified(da: ModuleType) -> None:
+    A, B = _batch(m=80, n=20, k=1)
+    A[5, 3] = np.nan
+    result = fista(da.from_array(A, chunks=(20, 20)), da.from_array(B[:, 0], chunks=20), 0.5)
+    assert not bool(result.converged.compute())
+    assert np.isnan(result.gap.compute())
+
+
+def test_callback_on_a_chunked_batch_sees_every_column(da: ModuleType) -> None:
+    """callback, history and verbose act at check points: the whole batch iterates."""
+    A, B = _batch(k=6)
+    seen: list[tuple[int, ...]] = []
+
+    def callback(result: Any) -> bool:
+        seen.append(tuple(result.x.shape))
+        return False
+
+    result = fista(A, da.from_array(B, chunks=(24, 3)), 0.5, callback=callback, tol=1e-8)
+    assert seen
+    assert set(seen) == {(48, 6)}
+    reference = fista(A, B, 0.5, tol=1e-10)
+    assert result.converged.compute().all()
+    np.testing.assert_allclose(result.objective.compute(), reference.objective, rtol=1e-7)
