@@ -57,28 +57,22 @@ def fits(A: Any, b: Any) -> bool:
 
 
 def gram_lipschitz(A: Any) -> float | None:
-    """||A||^2, the largest eigenvalue of A^H A, computed in one pass over the matrix
-    ``A`` (Dask's, or of its chunks' library: a tree sum of each row chunk's Gram
-    matrix), where that n x n matrix fits in one chunk; None otherwise (the caller falls
-    back to power iterations)."""
+    """||A||^2, the largest eigenvalue of A^H A, where that n x n matrix fits in one
+    chunk (for a Dask ``A``, computed in one pass: a tree sum of each row chunk's Gram
+    matrix); None otherwise (the caller falls back to power iterations)."""
     n = A.shape[1]
-    if not isinstance(A, da.Array):
-        A = da.from_array(A, chunks=(_rows_per_chunk(A), -1), asarray=False)
     if n * n * A.dtype.itemsize > _chunk_limit():
         return None
-    gram = (da.conj(A).T @ A).compute()
+    xp = array_api_compat.array_namespace(A)
+    gram = xp.matrix_transpose(xp.conj(A)) @ A
+    if isinstance(gram, da.Array):
+        gram = gram.compute()
     chunk_xp = array_api_compat.array_namespace(gram)
     if not bool(chunk_xp.all(chunk_xp.isfinite(gram))):
         return math.nan  # NaN in A: the solve gives NaN, never a certificate
     largest = float(chunk_xp.max(chunk_xp.linalg.eigvalsh(gram)))
     # eigvalsh is accurate to a few eps of ||A||^2; the step must not exceed 1/||A||^2.
     return largest * (1 + 1e-6)
-
-
-def _rows_per_chunk(A: Any) -> int:
-    """Rows of an eager matrix per chunk of about ``array.chunk-size``."""
-    row_bytes = max(1, int(A.shape[1]) * int(A.dtype.itemsize))
-    return max(1, min(int(A.shape[0]), _chunk_limit() // row_bytes))
 
 
 def _one_block(a: Any) -> Any:
