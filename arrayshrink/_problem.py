@@ -193,11 +193,11 @@ def operator(A: Any, b: Array, xp: Namespace, func: str) -> tuple[Operator, Arra
         if b.ndim == 1:
             # A^H r as the row-vector product r @ conj(A): under jax.jit it runs many
             # times faster than the product with the transposed matrix.
-            return Operator(lambda x: A @ x, lambda r: r @ A_conj, tuple(A.shape)), b
+            return Operator(lambda x: A @ x, lambda r: r @ A_conj, tuple(A.shape), A), b
         # For a batch, A^H @ r itself: (r^T @ conj(A))^T would hand a transposed,
         # non-contiguous array to every elementwise operation after it.
         A_adjoint = xp.matrix_transpose(A_conj)
-        return Operator(lambda x: A @ x, lambda r: A_adjoint @ r, tuple(A.shape)), b
+        return Operator(lambda x: A @ x, lambda r: A_adjoint @ r, tuple(A.shape), A), b
     if isinstance(A, LinearOperator):
         shape = _operator_shape(func, A.shape)
         _check_shape(func, shape, b, "the operator A")

@@ -52,11 +52,14 @@ _MAX_HALVINGS = 60  # a safety net: 2**-60 of a step is no step at all
 
 @dataclass(frozen=True)
 class Operator:
-    """A linear map given by its forward and adjoint products, and its shape (m, n)."""
+    """A linear map given by its forward and adjoint products, and its shape (m, n);
+    ``matrix`` is the matrix itself where there is one (in the problem's dtype), for
+    what needs its columns (working sets, screening); None for a LinearOperator."""
 
     forward: Callable[[Array], Array]
     adjoint: Callable[[Array], Array]
     shape: tuple[int, int]
+    matrix: Array | None = None
 
 
 @dataclass(frozen=True)
