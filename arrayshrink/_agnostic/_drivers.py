@@ -172,7 +172,7 @@ def _solve_python(
         if options.unroll:
             it = Iterate(*materialize(*it))
             continue
-        active_check = certify(problem, it.x, it.Ax, options.tol, n_iter)
+        active_check = certify(problem, it.x, it.Ax, options.tol, n_iter, it.step)
         if not retire:
             it, active_check = _freeze(last_check, last_it, it, active_check, xp)
         # Lazy iterates and their certificate are kept together, once per check point:
@@ -207,7 +207,7 @@ def _solve_python(
             problem = problem.columns(keep)
             it = it.columns(keep, xp)
     if check is None:  # unroll: one certificate, at the end
-        check = certify(problem, it.x, it.Ax, options.tol, n_iter)
+        check = certify(problem, it.x, it.Ax, options.tol, n_iter, it.step)
     return _result(retired.merge_x(active, it.x), check, records)
 
 
@@ -246,7 +246,7 @@ def _solve_traced_batch(
             part = loops.fori_loop(
                 count, lambda part: iteration(head, part, options, backtrack), before
             )
-            part_check = certify(head, part.x, part.Ax, options.tol, n_iter)
+            part_check = certify(head, part.x, part.Ax, options.tol, n_iter, part.step)
             head_check = Check(*(v[..., :size] for v in check))
             part, part_check = _freeze(head_check, before, part, part_check, xp)
             return (
@@ -299,7 +299,7 @@ def _solve_traced(
         it = loops.fori_loop(
             options.max_iter, lambda it: iteration(problem, it, options, backtrack), it
         )
-        return _result(it.x, certify(problem, it.x, it.Ax, options.tol, options.max_iter))
+        return _result(it.x, certify(problem, it.x, it.Ax, options.tol, options.max_iter, it.step))
     if problem.batched and problem.b.shape[1] >= _MIN_BUCKETED:
         return _solve_traced_batch(problem, it, options, loops, backtrack)
     xp = problem.xp
@@ -313,7 +313,7 @@ def _solve_traced(
         count = xp.minimum(n_iter + options.check_every, options.max_iter) - n_iter
         new = loops.fori_loop(count, lambda it: iteration(problem, it, options, backtrack), it)
         n_iter = n_iter + count
-        new_check = certify(problem, new.x, new.Ax, options.tol, n_iter)
+        new_check = certify(problem, new.x, new.Ax, options.tol, n_iter, new.step)
         it, check = _freeze(check, it, new, new_check, xp)
         return it, n_iter, check
 

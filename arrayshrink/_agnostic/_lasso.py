@@ -161,17 +161,25 @@ class Check(NamedTuple):
     n_iter: Array
 
 
-def certify(problem: Problem, x: Array, Ax: Array, tol: float, n_iter: Array | int) -> Check:
+def certify(
+    problem: Problem,
+    x: Array,
+    Ax: Array,
+    tol: float,
+    n_iter: Array | int,
+    step: Array | None = None,
+) -> Check:
     """The objective and the relative certificate of x, per column.
 
     The penalty gives the duality gap (every term >= 0, accumulated in
     ``problem.wide``), or for coefficients without a dual point their relative
     optimality residual, which must meet ``tol`` too. A column converges when its
     objective and gap are finite and the gap meets ``tol`` relatively, or absolutely
-    against P(0) = ||b||^2 / 2 (so that exact fits converge).
+    against P(0) = ||b||^2 / 2 (so that exact fits converge). ``step`` is the
+    iteration's step per column, for penalties certified by a fixed-point residual.
     """
     xp = problem.xp
-    dual = DualData(problem.b - Ax, problem.op.adjoint, problem.b, problem.wide, xp)
+    dual = DualData(problem.b - Ax, problem.op.adjoint, problem.b, problem.wide, xp, step)
     x_w = dual.widen(x)
     primal = 0.5 * sq_norm(dual.widen(dual.rho), xp) + problem.penalty.value(x_w, dual)
     gap, residual = problem.penalty.gap(x_w, dual)

@@ -50,13 +50,15 @@ class Gap(NamedTuple):
 @dataclass(frozen=True)
 class DualData:
     """What a penalty's gap needs from the problem at x: rho = b - A x (in the working
-    dtype), the adjoint product, b, and the accumulation dtype ``wide``."""
+    dtype), the adjoint product, b, the accumulation dtype ``wide``, and the
+    iteration's step per column (None where there is none)."""
 
     rho: Array
     adjoint: Callable[[Array], Array]
     b: Array
     wide: Any
     xp: Namespace
+    step: Array | None = None
 
     def widen(self, v: Array) -> Array:
         return widen(v, self.wide, self.xp)
