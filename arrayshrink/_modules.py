@@ -1,4 +1,5 @@
-"""Callable classes mirroring torch.nn.Softshrink, Hardshrink and Tanhshrink."""
+"""Callable classes mirroring torch.nn.Softshrink, Hardshrink and Tanhshrink, and
+GroupSoftshrink."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from arrayshrink import _shrink
 from arrayshrink._lib import _validation
 from arrayshrink._lib._typing import Array, ArrayT
 
-__all__ = ["Hardshrink", "Softshrink", "Tanhshrink"]
+__all__ = ["GroupSoftshrink", "Hardshrink", "Softshrink", "Tanhshrink"]
 
 
 def _checked_lambd(cls_name: str, lambd: Any) -> float | Array:
@@ -147,3 +148,68 @@ class Tanhshrink:
 
     def __hash__(self) -> int:
         return hash(type(self))
+
+
+class GroupSoftshrink(_Thresholding):
+    """Group soft-thresholding as a callable object (see
+    :func:`~arrayshrink.group_softshrink`).
+
+    Parameters
+    ----------
+    lambd : float or array, default: 0.5
+        The threshold, checked when the object is built, as for :class:`Softshrink`.
+    axis : int or tuple of ints, default: -1
+        The axes that make up a group; checked against the input at each call.
+
+    Raises
+    ------
+    TypeError, ValueError
+        As for :class:`Softshrink`; TypeError if `axis` is not an int or a tuple of
+        ints.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from arrayshrink import GroupSoftshrink
+    >>> shrink = GroupSoftshrink(1.0, axis=-1)
+    >>> shrink
+    GroupSoftshrink(lambd=1.0, axis=-1)
+    >>> shrink(np.asarray([[3.0, 4.0], [0.3, 0.4]]))
+    array([[2.4, 3.2],
+           [0. , 0. ]])
+    """
+
+    __slots__ = ("_axis",)
+
+    def __init__(self, lambd: float | Array = 0.5, axis: int | tuple[int, ...] = -1) -> None:
+        super().__init__(lambd)
+        axes = axis if isinstance(axis, tuple) else (axis,)
+        if not all(isinstance(a, int) and not isinstance(a, bool) for a in axes):
+            raise TypeError(
+                f"GroupSoftshrink: axis must be an int or a tuple of ints; got {axis!r}."
+            )
+        self._axis = axis
+
+    @property
+    def axis(self) -> int | tuple[int, ...]:
+        """The axes that make up a group."""
+        return self._axis
+
+    def __call__(self, x: ArrayT) -> ArrayT:
+        return _shrink.group_softshrink(x, self._lambd, axis=self._axis)
+
+    def __repr__(self) -> str:
+        return f"GroupSoftshrink(lambd={self._lambd!r}, axis={self._axis!r})"
+
+    def __eq__(self, other: object) -> bool:
+        equal = super().__eq__(other)
+        if equal is NotImplemented or not equal:
+            return equal
+        assert isinstance(other, GroupSoftshrink)
+        return self._axis == other._axis
+
+    def __hash__(self) -> int:
+        return hash((super().__hash__(), self._axis))
+
+    def __reduce__(self) -> tuple[Any, tuple[Any, ...]]:
+        return type(self), (self._lambd, self._axis)

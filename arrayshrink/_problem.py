@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import math
 import numbers
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any, Protocol, runtime_checkable
 
 from arrayshrink import _backends
 from arrayshrink._agnostic._lasso import Operator
-from arrayshrink._agnostic._penalties import L1, ElasticNet, Penalty, PositiveL1
+from arrayshrink._agnostic._penalties import L1, ElasticNet, Groups, Penalty, PositiveL1
 from arrayshrink._lib import _compat, _validation
 from arrayshrink._lib._typing import Array, Namespace
 
@@ -25,10 +25,14 @@ __all__ = [
     "check_number",
     "checked_namespace",
     "finite",
+    "flatten_tasks",
+    "free_basis",
+    "group_structure",
     "namespace",
     "operator",
     "penalty",
     "read",
+    "row_groups",
     "threshold",
 ]
 
@@ -272,7 +276,7 @@ def _free_coefficients(lambd: Any, l2: float, xp: Namespace) -> bool | None:
     return None if any_free is None else bool(any_free)
 
 
-def _free_basis(A: Any, threshold: Any, dtype: Any, xp: Namespace) -> Array | None:
+def free_basis(A: Any, threshold: Any, dtype: Any, xp: Namespace) -> Array | None:
     """An orthonormal basis of the span of the unpenalised columns of a matrix ``A``, for
     a true duality gap with unpenalised coefficients; None where there is no matrix, the
     pattern differs between columns of a batch, or the values cannot be read."""
@@ -315,5 +319,128 @@ def penalty(A: Any, lambd: Any, *, l2: float, positive: bool, dtype: Any, xp: Na
     # A free coefficient with x >= 0 has the dual constraint c_j <= 0, not c_j = 0:
     # projecting the dual point off its column would leave a gap that never closes, so
     # its optimality residual certifies it instead.
-    basis = _free_basis(A, lambd, dtype, xp) if free and not positive else None
+    basis = free_basis(A, lambd, dtype, xp) if free and not positive else None
     return kind(lambd, xp, free=free, free_basis=basis)
+
+
+def _label_values(func: str, groups: Any) -> list[int]:
+    """The group labels as Python integers: concrete values, read once (the number of
+    groups shapes the computation, so it must be known before any trace)."""
+    if _validation.is_array(groups):
+        xp = _validation.namespace_or_none(groups)
+        if not _compat.is_concrete(groups):
+            raise TypeError(
+                f"{func}(): groups must hold concrete labels (a list, or an array whose "
+                "values can be read now); got a traced or lazy array. The number of "
+                "groups shapes the solve, so labels are static: pass them as a list or "
+                "a NumPy array, outside jax.jit."
+            )
+        if xp is None or not xp.isdtype(groups.dtype, "integral"):
+            raise TypeError(
+                f"{func}(): groups must be integer labels; got an array of dtype {groups.dtype}."
+            )
+        if groups.ndim != 1:
+            raise ValueError(
+                f"{func}(): groups must be 1-d (one label per coefficient); got shape "
+                f"{tuple(groups.shape)}."
+            )
+        values = groups.tolist() if hasattr(groups, "tolist") else [int(v) for v in groups]
+        return [int(v) for v in values]
+    if isinstance(groups, str | bytes) or not isinstance(groups, Sequence | range):
+        raise TypeError(
+            f"{func}(): groups must be a sequence or a 1-d array of integer labels; got "
+            f"{type(groups).__name__}."
+        )
+    for label in groups:
+        if isinstance(label, bool) or not isinstance(label, numbers.Integral):
+            raise TypeError(f"{func}(): groups must hold integers; got {label!r}.")
+    return [int(v) for v in groups]
+
+
+def group_structure(
+    func: str, groups: Any, group_weights: Any, n: int, real: Any, xp: Namespace, device: Any
+) -> tuple[Groups, Any]:
+    """The groups of the n coefficients from their labels in [0, G), and the group
+    weights as an array (G,) of dtype ``real`` (invalid entries that cannot be read
+    now are NaN). G is the length of ``group_weights``, else the largest label + 1."""
+    labels = _label_values(func, groups)
+    if len(labels) != n:
+        raise ValueError(
+            f"{func}(): groups must hold one label per coefficient ({n}, the columns of "
+            f"A); got {len(labels)}."
+        )
+    weights = None
+    if group_weights is not None:
+        weights = group_weights
+        if not _validation.is_array(weights):
+            if isinstance(weights, str | bytes) or not isinstance(weights, Sequence):
+                raise TypeError(
+                    f"{func}(): group_weights must be a sequence or a 1-d array of "
+                    f"numbers; got {type(weights).__name__}."
+                )
+            weights = xp.asarray([float(w) for w in weights], dtype=real, device=device)
+        if weights.ndim != 1:
+            raise ValueError(
+                f"{func}(): group_weights must be 1-d (one weight per group); got shape "
+                f"{tuple(weights.shape)}."
+            )
+    count = int(weights.shape[0]) if weights is not None else max(labels, default=-1) + 1
+    bad = [v for v in labels if not 0 <= v < count]
+    if bad:
+        where = f"len(group_weights) = {count}" if weights is not None else "G"
+        raise ValueError(
+            f"{func}(): groups must hold labels in [0, {where}); got {bad[0]}"
+            f"{f' (and {len(bad) - 1} more)' if len(bad) > 1 else ''}."
+        )
+    if weights is None:
+        weights = xp.ones((count,), dtype=real, device=device)
+    else:
+        weights, invalid = _validation.check_threshold(
+            weights, func, xp=xp, dtype=real, name="group_weights", data_name="b"
+        )
+        weights = xp.astype(weights, real, copy=False)
+        if invalid is not None:
+            weights = xp.where(invalid, xp.full_like(weights, math.nan), weights)
+    return _groups_of(labels, count, xp, device), weights
+
+
+def _groups_of(labels: list[int], count: int, xp: Namespace, device: Any) -> Groups:
+    """The gather indices of each group, padded with n (a zero appended)."""
+    n = len(labels)
+    members: list[list[int]] = [[] for _ in range(count)]
+    for index, label in enumerate(labels):
+        members[label].append(index)
+    size = max(1, max(len(m) for m in members))
+    padded = any(len(m) < size for m in members)
+    table = [m + [n] * (size - len(m)) for m in members]
+    index_dtype = xp.__array_namespace_info__().default_dtypes(device=device)["indexing"]
+    return Groups(
+        xp.asarray(table, dtype=index_dtype, device=device),
+        xp.asarray(labels, dtype=index_dtype, device=device),
+        padded,
+    )
+
+
+def row_groups(n: int, k: int, xp: Namespace, device: Any) -> Groups:
+    """The rows of an (n, k) array flattened in C order: n groups of k coefficients."""
+    index_dtype = xp.__array_namespace_info__().default_dtypes(device=device)["indexing"]
+    flat = xp.arange(n * k, dtype=index_dtype, device=device)
+    return Groups(xp.reshape(flat, (n, k)), flat // k, False)
+
+
+def flatten_tasks(
+    op: Operator, b: Array, x0: Array, xp: Namespace
+) -> tuple[Operator, Array, Array]:
+    """The multi-task problem on X (n, k) as one problem on its flattened coefficients
+    (C order), so that the drivers take one step and one certificate for all tasks:
+    the operator x -> vec(A X), and vec(b), vec(x0)."""
+    (m, k), n = b.shape, x0.shape[0]
+
+    def forward(x: Array) -> Array:
+        return xp.reshape(op.forward(xp.reshape(x, (n, k))), (-1,))
+
+    def adjoint(r: Array) -> Array:
+        return xp.reshape(op.adjoint(xp.reshape(r, (m, k))), (-1,))
+
+    flat = Operator(forward, adjoint, (m * k, n * k))
+    return flat, xp.reshape(b, (-1,)), xp.reshape(x0, (-1,))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+import numbers as _numbers
 from typing import Any
 
 from arrayshrink import _agnostic
@@ -9,7 +11,7 @@ from arrayshrink._backends import Dispatch
 from arrayshrink._lib import _compat, _validation
 from arrayshrink._lib._typing import Array, ArrayT, Namespace
 
-__all__ = ["hardshrink", "softshrink", "tanhshrink"]
+__all__ = ["group_softshrink", "hardshrink", "softshrink", "tanhshrink"]
 
 # Per array type, the kernels each function takes, as the backend profiles declare them
 # (see arrayshrink._backends.Dispatch). The fast kernel handles the common case before
@@ -315,3 +317,127 @@ def tanhshrink(x: ArrayT, /, *, xp: Namespace | None = None) -> ArrayT:
     if fast is not None and xp is None and (out := fast(x)) is not None:
         return out
     return _general(_TANHSHRINK, x, _NO_THRESHOLD, xp)
+
+
+def _group_axes(axis: Any, ndim: int, func: str) -> tuple[int, ...]:
+    """``axis`` (an int or a tuple of ints) as sorted non-negative axes of an array of
+    ``ndim`` dimensions."""
+    axes = axis if isinstance(axis, tuple) else (axis,)
+    if not all(isinstance(a, int | _numbers.Integral) and not isinstance(a, bool) for a in axes):
+        raise TypeError(f"{func}(): axis must be an int or a tuple of ints; got {axis!r}.")
+    if any(not -ndim <= int(a) < ndim for a in axes):
+        raise ValueError(
+            f"{func}(): axis {axis!r} is out of range for x of {ndim} dimension"
+            f"{'' if ndim == 1 else 's'}."
+        )
+    normal = tuple(sorted(int(a) % ndim for a in axes))
+    if len(set(normal)) != len(normal):
+        raise ValueError(f"{func}(): axis {axis!r} repeats an axis.")
+    return normal
+
+
+def group_softshrink(
+    x: ArrayT,
+    /,
+    lambd: float | Array = 0.5,
+    *,
+    axis: int | tuple[int, ...] = -1,
+    xp: Namespace | None = None,
+) -> ArrayT:
+    r"""Group (block) soft-thresholding: shrink each group's Euclidean norm by ``lambd``.
+
+    .. math::
+
+        \operatorname{group\_softshrink}(x)_g = x_g \max\left(0,\,
+        1 - \frac{\lambda}{\|x_g\|_2}\right)
+
+    where a group :math:`x_g` is a slice of `x` along `axis` (one group per index of
+    the other axes). This is the proximal operator of :math:`\lambda \sum_g
+    \|x_g\|_2`, the :math:`\ell_{2,1}` norm of the group Lasso, multi-task Lasso
+    and multichannel sparse coding: a group is kept or zeroed as a whole.
+
+    Parameters
+    ----------
+    x : array
+        Input of a real or complex floating dtype, of any library that
+        :func:`~arrayshrink.softshrink` takes, or a NumPy scalar. It is never
+        modified.
+    lambd : float or array, default: 0.5
+        The threshold :math:`\lambda \ge 0`, checked as by
+        :func:`~arrayshrink.softshrink`: a number, or an array of the library of `x`
+        that broadcasts to the shape of the group norms, which is that of `x` with
+        the axes of `axis` of size 1 (one threshold per group). For `x` of shape
+        (C, N) and ``axis=-1``, one threshold per row has shape (C, 1).
+    axis : int or tuple of ints, default: -1
+        The axes that make up a group. ``axis=()`` makes every element a group of its
+        own: then, as for any group of one element, the result is exactly
+        :func:`~arrayshrink.softshrink`'s.
+    xp : array namespace, optional
+        The namespace of `x`; inferred when omitted.
+
+    Returns
+    -------
+    array or NumPy scalar
+        Of the same library, dtype, device and shape as `x`.
+
+    Raises
+    ------
+    TypeError
+        As :func:`~arrayshrink.softshrink` (bad `x` or `lambd`), and if `axis` is not
+        an int or a tuple of ints.
+    ValueError
+        As :func:`~arrayshrink.softshrink` for `lambd`; if an array `lambd` does not
+        broadcast to the group norms' shape; if `axis` is out of range or repeats an
+        axis.
+
+    See Also
+    --------
+    softshrink, GroupSoftshrink, fista : ``groups=`` and ``multitask=True`` solve
+        with this penalty.
+
+    Notes
+    -----
+    - A zero group (and any group with :math:`\|x_g\|_2 \le \lambda`) gives 0, with
+      zero and finite gradients (torch autograd, JAX): the division by the norm is
+      never evaluated there.
+    - The norm is computed scaled by the group's largest modulus, so it neither
+      overflows nor underflows for any finite input (float16 above 256 included).
+      float16 and bfloat16 are computed in float32 and rounded once.
+    - Complex input shrinks the moduli by the group's real scale and keeps each
+      element's phase.
+    - NaN in a group makes the whole group NaN; a group holding inf (and no NaN) has
+      an infinite norm and is returned unchanged.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from arrayshrink import group_softshrink
+    >>> x = np.asarray([[3.0, 4.0], [0.3, 0.4]])
+    >>> group_softshrink(x, 1.0)  # rows are groups: norms 5 and 0.5
+    array([[2.4, 3.2],
+           [0. , 0. ]])
+    >>> group_softshrink(x, 1.0, axis=0)  # columns: norms 3.015 and 4.020
+    array([[2.00496281, 3.00496281],
+           [0.20049628, 0.30049628]])
+    """
+    func = "group_softshrink"
+    array, scalar = _from_numpy_scalar(x)
+    inferred = _validation.namespace_of(array, lambd, func)
+    xp = _validation.check_namespace(func, xp, inferred, data_name="x")
+    _validation.check_floating(array, xp, func)
+    axes = _group_axes(axis, array.ndim, func)
+    if math.prod(int(array.shape[a]) for a in axes) == 1:
+        # Groups of one element: the norm is the modulus, and softshrink is exact.
+        out: ArrayT = softshrink(x, lambd, xp=xp)
+        return out
+    norm_shape = tuple(1 if i in axes else n for i, n in enumerate(array.shape))
+    lambd_shape = tuple(getattr(lambd, "shape", ()))
+    if not _validation.broadcasts_to(lambd_shape, norm_shape):
+        raise ValueError(
+            f"{func}(): lambd of shape {lambd_shape} does not broadcast to the "
+            f"shape {norm_shape} of the group norms (x of shape {tuple(array.shape)} "
+            f"with axis {axis!r} of size 1): give one threshold per group."
+        )
+    threshold, invalid = _validation.threshold(lambd, array, xp, func, widen_half=True)
+    result = _agnostic.group_softshrink(array, threshold, axes, xp=xp)
+    return _as_given(_flag_invalid(result, invalid, xp), scalar)  # type: ignore[no-any-return]

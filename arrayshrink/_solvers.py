@@ -8,6 +8,7 @@ generic layer (arrayshrink._agnostic._drivers) solves it, with the backend's fac
 from __future__ import annotations
 
 import functools
+import math
 import warnings
 from collections.abc import Callable
 from typing import Any, TypedDict, Unpack
@@ -15,8 +16,9 @@ from typing import Any, TypedDict, Unpack
 from arrayshrink import _backends, _problem, _solver_docs
 from arrayshrink._agnostic import _drivers
 from arrayshrink._agnostic._lasso import Options, Problem, power_lipschitz
-from arrayshrink._agnostic._lasso import lambda_max as _lambda_max
+from arrayshrink._agnostic._columns import as_array
 from arrayshrink._agnostic._loops import Loops
+from arrayshrink._agnostic._penalties import GroupL1, UserProx, lambda_max_of
 from arrayshrink._agnostic._result import LassoResult
 from arrayshrink._lib import _compat, _validation
 from arrayshrink._lib._typing import Array, ArrayT, Namespace
@@ -51,6 +53,10 @@ class SolverOptions(TypedDict, total=False):
     unroll: bool
     positive: bool
     l2: float
+    groups: Any
+    group_weights: Any
+    multitask: bool
+    prox: Callable[[Any, Any], Any] | None
     callback: Callable[[LassoResult[Any]], Any] | None
     history: bool
     verbose: bool
@@ -67,6 +73,10 @@ _DEFAULTS: dict[str, Any] = {
     "unroll": False,
     "positive": False,
     "l2": 0.0,
+    "groups": None,
+    "group_weights": None,
+    "multitask": False,
+    "prox": None,
     "callback": None,
     "history": False,
     "verbose": False,
@@ -89,8 +99,9 @@ def _options(func: str, given: dict[str, Any]) -> dict[str, Any]:
 
 
 def _check_options(func: str, o: dict[str, Any]) -> None:
-    for name in ("restart", "unroll", "positive", "history", "verbose"):
+    for name in ("restart", "unroll", "positive", "history", "verbose", "multitask"):
         _problem.check_flag(func, name, o[name])
+    _check_structure(func, o)
     _problem.check_number(func, "max_iter", o["max_iter"], minimum=1, integer=True)
     _problem.check_number(func, "check_every", o["check_every"], minimum=1, integer=True)
     _problem.check_number(func, "tol", o["tol"], minimum=0.0, integer=False)
@@ -113,12 +124,48 @@ def _check_options(func: str, o: dict[str, Any]) -> None:
         )
 
 
+def _check_structure(func: str, o: dict[str, Any]) -> None:
+    """The penalties that exclude each other: a user prox replaces the penalty, and
+    multi-task rows are groups of their own."""
+    if o["prox"] is not None and not callable(o["prox"]):
+        raise TypeError(f"{func}(): prox must be callable as prox(v, t); got {o['prox']!r}.")
+    given = {
+        "prox": o["prox"] is not None,
+        "multitask": bool(o["multitask"]),
+        "groups": o["groups"] is not None,
+        "positive": bool(o["positive"]),
+    }
+    for first, second in (
+        ("prox", "positive"),
+        ("prox", "groups"),
+        ("prox", "multitask"),
+        ("multitask", "groups"),
+        ("multitask", "positive"),
+    ):
+        if given[first] and given[second]:
+            raise ValueError(
+                f"{func}(): {first} and {second} cannot be combined"
+                + (
+                    ": the prox is the whole penalty; put the constraint in it."
+                    if first == "prox"
+                    else ": the rows of x are the groups of the multi-task penalty."
+                )
+            )
+    if o["group_weights"] is not None and o["groups"] is None:
+        raise ValueError(f"{func}(): group_weights needs groups (the label of each coefficient).")
+
+
 def _data(func: str, A: Any, b: Array, lambd: Any, o: dict[str, Any]) -> tuple[Any, ...]:
     """The namespace, the operator, b and x0 (promoted together), checked."""
     xp = _problem.checked_namespace(func, o["xp"], _problem.namespace(func, b, A, o["x0"], lambd))
     _validation.check_floating(b, xp, func, name="b")
     if b.ndim not in (1, 2):
         raise ValueError(f"{func}(): b must have shape (m,) or (m, k); got {tuple(b.shape)}.")
+    if o["multitask"] and b.ndim != 2:
+        raise ValueError(
+            f"{func}(): multitask=True needs b of shape (m, k), one column per task; got "
+            f"shape {tuple(b.shape)}."
+        )
     _validation.check_known_shape(func, "b", b)
     x0 = o["x0"]
     if x0 is not None:
@@ -159,11 +206,12 @@ def _solve(func: str, A: Any, b: Any, lambd: Any, accelerate: bool, o: dict[str,
     xp, op, b, x0 = _data(func, A, b, lambd, o)
     backend = _backends.profile(xp)
     real = _validation.real_dtype(b.dtype, xp)
-    threshold = _problem.threshold(lambd, tuple(x0.shape), real, xp, func)
+    threshold = _threshold(func, lambd, tuple(x0.shape), real, xp, o)
     tol, unroll = float(o["tol"]), o["unroll"]
     _warn_unreachable_tol(func, tol, float(xp.finfo(real).eps), real, unroll)
     per_check_point = o["callback"] is not None or o["history"] or o["verbose"]
-    solve_columns = None if per_check_point else _backends.column_solver(backend, A, b)
+    coupled = per_check_point or o["multitask"]  # multi-task columns are one problem
+    solve_columns = None if coupled else _backends.column_solver(backend, A, b)
     if solve_columns is not None:
         # Lazy, like every Dask result: the verdict is read from the result, no warning.
         block = functools.partial(_solve_block, func, accelerate, {**o, "x0": None})
@@ -173,6 +221,30 @@ def _solve(func: str, A: Any, b: Any, lambd: Any, accelerate: bool, o: dict[str,
     if not unroll:
         _warn_unconverged(func, result, tol, o["max_iter"], xp)
     return result
+
+
+def _threshold(
+    func: str, lambd: Any, x_shape: tuple[int, ...], real: Any, xp: Namespace, o: dict[str, Any]
+) -> Any:
+    """lambd checked and shaped for the penalty: with groups, a number or one per column
+    (the groups are weighted by group_weights); with multitask, a number or one weight
+    per row of x, shape (n,)."""
+    if o["multitask"]:
+        n = x_shape[0]
+        shape = tuple(lambd.shape) if _validation.is_array(lambd) else ()
+        if shape not in ((), (1,), (n,)):
+            raise ValueError(
+                f"{func}(): with multitask=True, lambd is a number or one weight per row "
+                f"of x, shape ({n},); got shape {shape} (the tasks share one penalty)."
+            )
+        return _problem.threshold(lambd, (n,), real, xp, func)
+    threshold = _problem.threshold(lambd, x_shape, real, xp, func)
+    if o["groups"] is not None and not isinstance(threshold, float) and threshold.shape[0] != 1:
+        raise ValueError(
+            f"{func}(): with groups, lambd is a number or one value per column of b; got "
+            f"shape {tuple(lambd.shape)}. Weight the groups with group_weights."
+        )
+    return threshold
 
 
 def _solve_block(
@@ -215,9 +287,10 @@ def _run(
     real = _validation.real_dtype(b.dtype, xp)
     eps = float(xp.finfo(real).eps)
     wide = xp.float64 if _backends.has_float64(backend, _compat.device(b)) else real
-    penalty = _problem.penalty(
-        A, threshold, l2=o["l2"], positive=o["positive"], dtype=b.dtype, xp=xp
-    )
+    tasks = tuple(x0.shape) if o["multitask"] else None
+    if tasks is not None:  # one problem on the flattened coefficients, rows as groups
+        op, b, x0 = _problem.flatten_tasks(op, b, x0, xp)
+    penalty = _penalty(func, A, threshold, b, x0, o, xp, tasks)
     problem = Problem(
         op, b, penalty, xp, (64 * eps) ** 2, real, wide, _backends.stop_gradient(backend)
     )
@@ -260,7 +333,76 @@ def _run(
         history=o["history"],
         materialize=materialize,
     )
-    return _drivers.solve(problem, x0, options, loops=loops, hooks=hooks)
+    result = _drivers.solve(problem, x0, options, loops=loops, hooks=hooks)
+    if tasks is not None:
+        result = result._replace(x=xp.reshape(result.x, tasks))
+    return result
+
+
+def _penalty(
+    func: str,
+    A: Any,
+    threshold: Any,
+    b: Any,
+    x0: Any,
+    o: dict[str, Any],
+    xp: Namespace,
+    tasks: tuple[int, int] | None,
+) -> Any:
+    """The penalty the options ask for: a user prox, groups of labels, multi-task rows
+    (``tasks`` = (n, k), on the flattened coefficients), or the L1 family."""
+    l2, positive = float(o["l2"]), bool(o["positive"])
+    device = _compat.device(b)
+    if o["prox"] is not None:
+        return UserProx(o["prox"], threshold, xp, l2, _checked_prox(func, xp))
+    if tasks is not None:
+        n, k = tasks
+        ones = xp.ones((n,), dtype=_validation.real_dtype(b.dtype, xp), device=device)
+        scale = ones * threshold
+        return GroupL1(
+            scale, _problem.row_groups(n, k, xp, device), xp, False, l2, _any_zero(scale, xp)
+        )
+    if o["groups"] is None:
+        return _problem.penalty(A, threshold, l2=l2, positive=positive, dtype=b.dtype, xp=xp)
+    real = _validation.real_dtype(b.dtype, xp)
+    groups, weights = _problem.group_structure(
+        func, o["groups"], o["group_weights"], int(x0.shape[0]), real, xp, device
+    )
+    if x0.ndim == 1:
+        scale = weights * threshold  # threshold: a number, or shape (1,)
+    else:  # one value per column (1, k), or a number
+        column = (
+            threshold
+            if not isinstance(threshold, float)
+            else xp.asarray([[threshold]], dtype=real, device=device)
+        )
+        scale = weights[:, None] * column
+    return GroupL1(scale, groups, xp, positive, l2, _any_zero(scale, xp))
+
+
+def _any_zero(scale: Any, xp: Namespace) -> bool | None:
+    """Whether any group is free (weight 0); None where the weights cannot be read."""
+    found = _problem.read(lambda: xp.any(scale == 0), scale)
+    return None if found is None else bool(found)
+
+
+def _checked_prox(func: str, xp: Namespace) -> Callable[[Any, Any], Any]:
+    """A check of the user's prox output: an array of b's library and v's shape."""
+
+    def check(out: Any, v: Any) -> Any:
+        if _compat.namespace_for(out) is not xp:
+            raise TypeError(
+                f"{func}(): prox(v, t) must return an array of the library of b; got "
+                f"{type(out).__name__}."
+            )
+        if tuple(out.shape) != tuple(v.shape):
+            raise ValueError(
+                f"{func}(): prox(v, t) returned shape {tuple(out.shape)} for v of shape "
+                f"{tuple(v.shape)}; the proximal point has the shape of v."
+            )
+        return out if out.dtype == v.dtype else xp.astype(out, v.dtype)
+
+    return check
 
 
 def _copy(a: Array, xp: Namespace) -> Array:
@@ -423,38 +565,145 @@ fista.__signature__ = _signature(restart=True)  # type: ignore[attr-defined]
 ista.__signature__ = _signature(restart=False)  # type: ignore[attr-defined]
 
 
-def lambda_max(A: Any, b: ArrayT, /, *, xp: Namespace | None = None) -> ArrayT:
-    """The smallest lambd for which x = 0 solves the Lasso: max_j |A^H b|_j, per column.
+def lambda_max(
+    A: Any,
+    b: ArrayT,
+    /,
+    *,
+    positive: bool = False,
+    weights: Any = None,
+    groups: Any = None,
+    group_weights: Any = None,
+    multitask: bool = False,
+    xp: Namespace | None = None,
+) -> ArrayT:
+    """The smallest lambd for which x = 0 is the solution, per column of `b`.
+
+    For the Lasso, max_j |A^H b|_j / w_j; with ``positive=True`` only positive
+    correlations count; with `groups`, max_g ||(A^H b)_g||_2 / w_g (the group weights);
+    with ``multitask=True``, max_i ||(A^H B)_i,:||_2 / w_i over the rows, one value for
+    the whole batch. At and above it, :func:`fista` with the same options returns 0,
+    and :func:`lasso_path` starts there.
 
     Parameters
     ----------
     A : array of shape (m, n), or LinearOperator
     b : array of shape (m,) or (m, k)
+    positive : bool, default: False
+        As in :func:`fista` (real problems).
+    weights : array or sequence, optional
+        Per-coefficient weights (n,) or (n, 1), as an array `lambd` of :func:`fista`
+        (one weight per row (n,) with `multitask`): the result is then the scale of
+        the weights. Coefficients of weight 0 are unpenalised: `b` is first projected
+        off the span of their columns (their least-squares fit), which needs `A` as a
+        matrix whose values can be read.
+    groups, group_weights :
+        As in :func:`fista`: the label of each coefficient, and a weight per group.
+        Groups of weight 0 are unpenalised, as coefficients of weight 0 are.
+    multitask : bool, default: False
+        The multi-task penalty of :func:`fista` (rows of x as groups).
     xp : array namespace, optional
 
     Returns
     -------
     array
-        Of shape () for 1-d `b`, (k,) for 2-d `b`.
+        Of shape () for 1-d `b` or with `multitask`, (k,) for 2-d `b` otherwise.
+
+    Raises
+    ------
+    TypeError, ValueError
+        As :func:`fista` for the same arguments; ValueError for unpenalised
+        coefficients beside a LinearOperator or values that cannot be read.
 
     Examples
     --------
     >>> import numpy as np
     >>> from arrayshrink import lambda_max
-    >>> float(lambda_max(np.asarray([[1.0, 2.0], [0.0, -3.0]]), np.asarray([1.0, 1.0])))
+    >>> A = np.asarray([[1.0, 2.0], [0.0, -3.0]])
+    >>> float(lambda_max(A, np.asarray([1.0, 1.0])))
     1.0
+    >>> float(lambda_max(A, np.asarray([1.0, 1.0]), groups=[0, 0]))  # ||(1, -1)||
+    1.4142135623730951
     """
     func, data = "lambda_max", _as_array(b)
-    xp = _problem.checked_namespace(func, xp, _problem.namespace(func, data, A, None, None))
+    o = {
+        **_DEFAULTS,
+        "positive": positive,
+        "groups": groups,
+        "group_weights": group_weights,
+        "multitask": multitask,
+    }
+    for name in ("positive", "multitask"):
+        _problem.check_flag(func, name, o[name])
+    _check_structure(func, o)
+    xp = _problem.checked_namespace(func, xp, _problem.namespace(func, data, A, None, weights))
     _validation.check_floating(data, xp, func, name="b")
-    if data.ndim not in (1, 2):
-        raise ValueError(f"{func}(): b must have shape (m,) or (m, k); got {tuple(data.shape)}.")
+    if data.ndim not in (1, 2) or (multitask and data.ndim != 2):
+        expected = "(m, k) with multitask=True" if multitask else "(m,) or (m, k)"
+        raise ValueError(f"{func}(): b must have shape {expected}; got {tuple(data.shape)}.")
     op, data = _problem.operator(A, data, xp, func)
     for name, value in (("b", data), ("A", A)):
         if _compat.namespace_for(value) is xp:
             _problem.finite(func, name, value, xp)
-    out: ArrayT = _lambda_max(op, data, xp=xp)
+    if positive and xp.isdtype(data.dtype, "complex floating"):
+        raise ValueError(f"{func}(): positive=True needs real A and b.")
+    out: ArrayT = _structured_lambda_max(func, A, op, data, weights, o, xp)
     return out
+
+
+def _structured_lambda_max(
+    func: str, A: Any, op: Any, b: Any, weights: Any, o: dict[str, Any], xp: Namespace
+) -> Any:
+    """lambda_max's computation, with unpenalised coefficients fitted first."""
+    real = _validation.real_dtype(b.dtype, xp)
+    n, device = op.shape[1], _compat.device(b)
+    per_coefficient = None  # the weight of each coefficient, for the free fit
+    if weights is not None:
+        if not _validation.is_array(weights) and isinstance(weights, list | tuple):
+            weights = xp.asarray([float(w) for w in weights], dtype=real, device=device)
+        shape = (n,) if o["multitask"] or b.ndim == 1 else (n, 1)
+        value, invalid = _validation.check_threshold(
+            weights, func, xp=xp, dtype=real, name="weights", data_name="b"
+        )
+        if tuple(getattr(value, "shape", ())) not in ((n,), (n, 1)):
+            raise ValueError(
+                f"{func}(): weights must have shape ({n},) or ({n}, 1), one per "
+                f"coefficient; got {getattr(weights, 'shape', ())}."
+            )
+        value = xp.astype(value, real, copy=False)
+        if invalid is not None:
+            value = xp.where(invalid, xp.full_like(value, math.nan), value)
+        per_coefficient = value = xp.reshape(value, shape)
+    groups = None
+    if o["groups"] is not None:
+        groups, value = _problem.group_structure(
+            func, o["groups"], o["group_weights"], n, real, xp, device
+        )
+        per_coefficient = groups.spread(value, xp)
+        value = value if b.ndim == 1 else value[:, None]
+    residual = _free_residual(func, A, b, per_coefficient, xp)
+    c = op.adjoint(residual)
+    weights_used = value if (weights is not None or groups is not None) else None
+    peak = lambda_max_of(
+        c, weights_used, groups, positive=bool(o["positive"]), rows=o["multitask"], xp=xp
+    )
+    return as_array(peak, xp)
+
+
+def _free_residual(func: str, A: Any, b: Any, weights: Any, xp: Namespace) -> Any:
+    """b minus its least-squares fit by the columns of weight 0 (b itself if none)."""
+    if weights is None:
+        return b
+    any_free = _problem.read(lambda: xp.any(weights == 0), weights)
+    if any_free is None or not bool(any_free):
+        return b
+    basis = _problem.free_basis(A, xp.reshape(weights, (-1,)), b.dtype, xp)
+    if basis is None:
+        raise ValueError(
+            f"{func}(): weights of 0 (unpenalised coefficients) need A as a matrix whose "
+            "values can be read: lambda_max is taken after their least-squares fit."
+        )
+    return b - basis @ (xp.conj(xp.matrix_transpose(basis)) @ b)
 
 
 def _as_array(b: ArrayT) -> Array:

@@ -18,11 +18,12 @@ where w = rho - theta and s in (0, 1] is the dual scaling that makes g*(s c) fin
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any, NamedTuple, Protocol
 
 from arrayshrink._agnostic._columns import take_columns
 from arrayshrink._agnostic._formulas import softshrink
+from arrayshrink._agnostic._groups import group_scale
 from arrayshrink._agnostic._norms import ratio, real_product, sq_norm, widen
 from arrayshrink._lib._typing import Array, Namespace
 
@@ -31,10 +32,14 @@ __all__ = [
     "DualData",
     "ElasticNet",
     "Gap",
+    "GroupL1",
+    "Groups",
     "Penalty",
     "PositiveL1",
+    "UserProx",
     "columns_of",
     "first_columns",
+    "lambda_max_of",
 ]
 
 
@@ -281,3 +286,220 @@ class ElasticNet:
             0.5 * l2 * xp.abs(x) ** 2 + penalty - real_product(c, x, xp) + excess**2 / (2.0 * l2)
         )
         return Gap(xp.minimum(rescaled, xp.sum(xp.clip(fenchel_young, min=0.0), axis=0)))
+
+
+@dataclass(frozen=True)
+class Groups:
+    """How the coefficients form groups, for norms per group in pure Array API code.
+
+    ``members`` (G, s) holds the coefficients of each group, padded with the index n,
+    which points at a zero appended to the vector (``padded``); ``labels`` (n,) the
+    group of each coefficient. Sums over a group are sums of gathered entries, so a
+    sum of non-negative terms never cancels.
+    """
+
+    members: Array
+    labels: Array
+    padded: bool
+
+    @property
+    def count(self) -> int:
+        return int(self.members.shape[0])
+
+    def sums(self, v: Array, xp: Namespace) -> Array:
+        """Per group, the sum of the entries of ``v`` (n,) or (n, k): (G,) or (G, k)."""
+        if self.padded:
+            v = xp.concat([v, xp.zeros((1, *v.shape[1:]), dtype=v.dtype, device=v.device)])
+        flat = xp.reshape(self.members, (-1,))
+        gathered = xp.take(v, flat, axis=0)
+        return xp.sum(xp.reshape(gathered, (*self.members.shape, *v.shape[1:])), axis=1)
+
+    def spread(self, g: Array, xp: Namespace) -> Array:
+        """A value per group (G,) or (G, k) given to each coefficient: (n,) or (n, k)."""
+        return xp.take(g, self.labels, axis=0)
+
+
+def _norms(groups: Groups, v: Array, xp: Namespace) -> Array:
+    """The Euclidean norm of each group of ``v``."""
+    return xp.sqrt(groups.sums(xp.abs(v) ** 2, xp))
+
+
+@dataclass(frozen=True)
+class GroupL1:
+    """g(x) = sum_g scale_g ||x_g||_2 (+ ridge/2 ||x||^2), scale_g = lambd * w_g: the
+    group Lasso (label groups) and, on the flattened coefficients of a batch, the
+    multi-task Lasso (rows as groups). With ``positive``, x >= 0 as well: the prox is
+    the group shrink of the positive part, and only positive correlations bind.
+
+    ``scale`` has shape (G,) for 1-d x, (G, 1) or (G, k) for a batch. A group with
+    scale 0 is free: with ridge 0 it is certified by its optimality residual.
+    """
+
+    scale: Array
+    groups: Groups
+    xp: Namespace
+    positive: bool = False
+    ridge: float = 0.0
+    free: bool | None = False
+
+    @property
+    def per_column(self) -> Array | None:
+        scale = self.scale
+        return scale if scale.ndim == 2 and scale.shape[-1] != 1 else None
+
+    @property
+    def has_finite_gap(self) -> bool | None:
+        if self.ridge > 0:
+            return True
+        return None if self.free is None else not self.free
+
+    def with_per_column(self, weights: Array) -> GroupL1:
+        return replace(self, scale=weights)
+
+    def _magnitude(self, c: Array) -> Array:
+        return self.xp.clip(c, min=0.0) if self.positive else c
+
+    def prox(self, v: Array, step: Array) -> Array:
+        xp, groups = self.xp, self.groups
+        if self.positive:
+            v = xp.clip(v, min=0.0)
+        factor = group_scale(_norms(groups, v, xp), step * self.scale, xp=xp)
+        return v * groups.spread(factor, xp)
+
+    def value(self, x: Array, dual: DualData) -> Array:
+        xp = self.xp
+        scale = xp.astype(self.scale, dual.wide)
+        norms = _norms(self.groups, x, xp)
+        return xp.sum(scale * norms, axis=0) + 0.5 * self.ridge * sq_norm(x, xp)
+
+    def _scaled_terms(self, c: Array, x: Array, scale: Array, free: Array) -> tuple[Array, Array]:
+        """The dual scaling s for correlation c, and the gap's terms per group."""
+        xp, groups = self.xp, self.groups
+        bound = ratio(
+            _norms(groups, self._magnitude(c), xp),
+            scale + xp.zeros_like(free, dtype=scale.dtype),
+            xp,
+        )
+        bound = xp.where(free, xp.zeros_like(bound), bound)
+        worst = (
+            xp.max(bound, axis=0)
+            if bound.shape[0]
+            else xp.zeros(bound.shape[1:], dtype=bound.dtype)
+        )
+        s = 1.0 / xp.maximum(worst, xp.ones_like(worst))
+        inner = groups.sums(real_product(c, x, xp), xp)
+        terms = xp.clip(scale * _norms(groups, x, xp) - s * inner, min=0.0)
+        return s, xp.where(free, xp.zeros_like(terms), terms)
+
+    def gap(self, x: Array, dual: DualData) -> Gap:
+        xp, groups = self.xp, self.groups
+        scale = xp.astype(self.scale, dual.wide)
+        c = dual.widen(dual.adjoint(dual.rho))
+        rho_norm = sq_norm(dual.widen(dual.rho), xp)
+        if self.ridge > 0:
+            return Gap(self._ridge_gap(c, x, scale, rho_norm))
+        free = (scale == 0) & xp.ones((groups.count, *x.shape[1:]), dtype=xp.bool)
+        s, terms = self._scaled_terms(c, x, scale, free)
+        value = 0.5 * (1.0 - s) ** 2 * rho_norm + xp.sum(terms, axis=0)
+        if self.free is False:
+            return Gap(value)
+        return Gap(value, self._free_residual(c, x, groups.spread(free, xp), dual))
+
+    def _ridge_gap(self, c: Array, x: Array, scale: Array, rho_norm: Array) -> Array:
+        """The smaller of two valid bounds, as for ElasticNet: the rescaled dual of the
+        group Lasso on [A; sqrt(ridge) I], and Fenchel-Young at rho itself."""
+        xp, groups, ridge = self.xp, self.groups, self.ridge
+        never = xp.zeros((groups.count, *x.shape[1:]), dtype=xp.bool)
+        s, terms = self._scaled_terms(c - ridge * x, x, scale, never)
+        rescaled = 0.5 * (1.0 - s) ** 2 * (rho_norm + ridge * sq_norm(x, xp)) + xp.sum(
+            terms, axis=0
+        )
+        excess = xp.clip(_norms(groups, self._magnitude(c), xp) - scale, min=0.0)
+        x_norms = _norms(groups, x, xp)
+        fenchel_young = (
+            scale * x_norms
+            + 0.5 * ridge * x_norms**2
+            + excess**2 / (2.0 * ridge)
+            - groups.sums(real_product(c, x, xp), xp)
+        )
+        return xp.minimum(rescaled, xp.sum(xp.clip(fenchel_young, min=0.0), axis=0))
+
+    def _free_residual(self, c: Array, x: Array, free: Array, dual: DualData) -> Array:
+        """max |gradient| over the coefficients of free groups, relative to max |A^H b|."""
+        xp = self.xp
+        size = xp.where(x > 0, xp.abs(c), xp.clip(c, min=0.0)) if self.positive else xp.abs(c)
+        gradient = xp.where(free, size, xp.zeros_like(size))
+        scale = xp.abs(dual.widen(dual.adjoint(dual.b)))
+        return ratio(xp.max(gradient, axis=0), xp.max(scale, axis=0), xp)
+
+
+@dataclass(frozen=True)
+class UserProx:
+    """Any penalty lambd * h given by its proximal map ``function(v, t)``, the proximal
+    point of t * h at v (t = step * lambd). Its value is unknown: the objective is the
+    smooth part alone, and the certificate is the relative fixed-point residual
+    ||x - prox(x - t grad)|| / max(||x||, tiny) at the iteration's step."""
+
+    function: Callable[[Array, Array], Array]
+    lambd: Any
+    xp: Namespace
+    ridge: float = 0.0
+    check: Callable[[Array, Array], Array] = field(default=lambda out, v: out)
+
+    @property
+    def per_column(self) -> Array | None:
+        lambd = self.lambd
+        return None if isinstance(lambd, float) or lambd.shape[-1] == 1 else lambd
+
+    @property
+    def has_finite_gap(self) -> bool:
+        return False
+
+    def with_per_column(self, weights: Array) -> UserProx:
+        return replace(self, lambd=weights)
+
+    def prox(self, v: Array, step: Array) -> Array:
+        return self.check(self.function(v, step * self.lambd), v)
+
+    def value(self, x: Array, dual: DualData) -> Array:
+        return 0.5 * self.ridge * sq_norm(x, self.xp)
+
+    def gap(self, x: Array, dual: DualData) -> Gap:
+        xp = self.xp
+        if dual.step is None:
+            raise RuntimeError("a fixed-point residual needs the iteration's step")
+        x_w = xp.astype(x, dual.rho.dtype)
+        gradient = self.ridge * x_w - dual.adjoint(dual.rho)
+        moved = x_w - self.prox(x_w - dual.step * gradient, dual.step)
+        residual = xp.sqrt(sq_norm(dual.widen(moved), xp))
+        norm = xp.sqrt(sq_norm(x, xp))
+        tiny = float(xp.finfo(dual.wide).smallest_normal)
+        relative = residual / xp.maximum(norm, xp.full_like(norm, tiny))
+        return Gap(xp.zeros_like(relative), relative)
+
+
+def lambda_max_of(
+    c: Array,
+    weights: Array | None,
+    groups: Groups | None,
+    *,
+    positive: bool,
+    rows: bool,
+    xp: Namespace,
+) -> Array:
+    """The smallest scale of the weights for which x = 0 is optimal, given c = A^H b:
+    max over coefficients |c_j| / w_j, over groups ||c_g|| / w_g, or, with ``rows``, over
+    rows ||c_i,:|| / w_i (one value for the whole batch). Coefficients of weight 0 do
+    not bound it (the caller takes c at the fit of those coefficients)."""
+    magnitude = xp.clip(c, min=0.0) if positive else xp.abs(c)
+    if rows:
+        magnitude = xp.sqrt(xp.sum(magnitude**2, axis=1))
+    elif groups is not None:
+        magnitude = _norms(groups, magnitude, xp)
+    if weights is not None:
+        weights = weights + xp.zeros_like(magnitude)
+        bound = ratio(magnitude, weights, xp)
+        magnitude = xp.where(weights == 0, xp.zeros_like(bound), bound)
+    if magnitude.shape[0] == 0:
+        return xp.zeros(magnitude.shape[1:], dtype=magnitude.dtype)
+    return xp.max(magnitude, axis=0)

@@ -1,0 +1,47 @@
+"""Group (block) soft-thresholding: x * max(0, 1 - lambd / ||x_g||_2) per group.
+
+The scale lives here once: ``group_softshrink`` (groups along axes), the solvers'
+label groups and multi-task rows (norms from their own reductions) all use it.
+"""
+
+from __future__ import annotations
+
+from arrayshrink._lib._typing import Array, Namespace
+
+__all__ = ["group_norm", "group_scale", "group_softshrink"]
+
+
+def group_scale(norm: Array, lambd: Array | float, *, xp: Namespace) -> Array:
+    """max(0, 1 - lambd / norm), 0 where norm <= lambd (a zero group included) without
+    dividing by zero, so that gradients stay finite there; NaN where the norm is NaN."""
+    active = norm > lambd
+    safe = xp.where(active, norm, xp.ones_like(norm))
+    idle = xp.where(norm <= lambd, xp.zeros_like(norm), norm)  # 0, or the NaN norm
+    return xp.where(active, 1.0 - lambd / safe, idle)
+
+
+def group_norm(x: Array, axis: tuple[int, ...], *, xp: Namespace) -> Array:
+    """The Euclidean norm over ``axis`` (kept as size-1 axes), scaled by the largest
+    modulus of each group so that squares neither overflow nor underflow (float16
+    values above 256, float32 above 1e19); inf for a group holding inf, NaN for NaN."""
+    modulus = xp.abs(x)
+    largest = xp.max(modulus, axis=axis, keepdims=True)
+    usable = (largest > 0) & xp.isfinite(largest)
+    unit = modulus / xp.where(usable, largest, xp.ones_like(largest))
+    # At least one entry of a usable group is 1: the sum is >= 1, and sqrt's gradient
+    # is finite; a zero group is given 1, then 0.
+    squares = xp.sum(unit * unit, axis=axis, keepdims=True)
+    squares = xp.where(usable, squares, xp.ones_like(squares))
+    norm = largest * xp.sqrt(squares)
+    # A group holding inf (and no NaN) has an infinite norm; NaN stays NaN.
+    return xp.where(usable | (largest == 0), norm, largest)
+
+
+def group_softshrink(
+    x: Array, lambd: Array | float, axis: tuple[int, ...], *, xp: Namespace
+) -> Array:
+    """Generic group soft-thresholding; see :func:`arrayshrink.group_softshrink`."""
+    if getattr(x.dtype, "itemsize", 0) == 2:  # halves: computed in float32, rounded once
+        wide = group_softshrink(xp.astype(x, xp.float32), lambd, axis, xp=xp)
+        return xp.astype(wide, x.dtype)
+    return x * group_scale(group_norm(x, axis, xp=xp), lambd, xp=xp)
