@@ -21,6 +21,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any, NamedTuple
 
+from arrayshrink._agnostic import _working_set
 from arrayshrink._agnostic._columns import device_of, index_dtype, take_columns
 from arrayshrink._agnostic._lasso import (
     Backtrack,
@@ -329,8 +330,28 @@ def solve(
     internal solve, without validation, for any penalty.
 
     ``loops``: the backend's loops when the arrays are traced, else None (the Python
-    loop, with ``hooks``).
+    loop, with ``hooks``). An eager Lasso on a matrix with many columns is solved on
+    working sets (arrayshrink._agnostic._working_set); ``n_iter`` then counts the
+    iterations of every inner solve.
     """
     if loops is not None:
         return _solve_traced(problem, x0, options, loops)
+    if _takes_working_sets(hooks) and _working_set.applies(problem, options):
+        plain = Hooks(split_batches=True)
+        return _working_set.solve_working_set(
+            problem, x0, options, lambda p, x, o: _solve_python(p, x, o, plain)
+        )
     return _solve_python(problem, x0, options, hooks)
+
+
+def _takes_working_sets(hooks: Hooks) -> bool:
+    """Working sets where they are safe: eager arrays of a backend that computes a
+    batch's columns apart (new shapes cost nothing to compile), and nothing that
+    reports each check point of one sequence of iterations."""
+    return (
+        hooks.split_batches
+        and hooks.materialize is as_they_are
+        and hooks.callback is None
+        and hooks.monitor is None
+        and not hooks.history
+    )

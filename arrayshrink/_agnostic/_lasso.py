@@ -37,6 +37,7 @@ __all__ = [
     "backtrack_columns",
     "backtrack_masked",
     "certify",
+    "certify_correlated",
     "fixed_step",
     "iteration",
     "lambda_max",
@@ -168,6 +169,8 @@ def certify(
     tol: float,
     n_iter: Array | int,
     step: Array | None = None,
+    *,
+    adjoint: Callable[[Array], Array] | None = None,
 ) -> Check:
     """The objective and the relative certificate of x, per column.
 
@@ -177,9 +180,12 @@ def certify(
     objective and gap are finite and the gap meets ``tol`` relatively, or absolutely
     against P(0) = ||b||^2 / 2 (so that exact fits converge). ``step`` is the
     iteration's step per column, for penalties certified by a fixed-point residual.
+    ``adjoint``: the adjoint product the gap uses, where a caller keeps what it
+    computes (default: the problem's).
     """
     xp = problem.xp
-    dual = DualData(problem.b - Ax, problem.op.adjoint, problem.b, problem.wide, xp, step)
+    adjoint = problem.op.adjoint if adjoint is None else adjoint
+    dual = DualData(problem.b - Ax, adjoint, problem.b, problem.wide, xp, step)
     x_w = dual.widen(x)
     primal = 0.5 * sq_norm(dual.widen(dual.rho), xp) + problem.penalty.value(x_w, dual)
     gap, residual = problem.penalty.gap(x_w, dual)
@@ -202,6 +208,24 @@ def certify(
             for v in (xp.astype(primal, real), xp.astype(relative, real), finite & met, n_iter)
         )
     )
+
+
+def certify_correlated(
+    problem: Problem, x: Array, Ax: Array, tol: float, n_iter: Array | int
+) -> tuple[Check, Array]:
+    """The certificate of x (see :func:`certify`) and c = A^H rho (rho = b - A x), the
+    product the gap computes, kept for screening and working sets: for penalties whose
+    dual point is rho itself (no unpenalised coefficients), the gap's first adjoint
+    product is that one."""
+    kept: list[Array] = []
+
+    def adjoint(r: Array) -> Array:
+        out = problem.op.adjoint(r)
+        kept.append(out)
+        return out
+
+    check = certify(problem, x, Ax, tol, n_iter, adjoint=adjoint)
+    return check, kept[0]
 
 
 class Iterate(NamedTuple):

@@ -1,0 +1,274 @@
+"""Working sets and gap-safe screening: the eager Lasso solve on a few columns of A.
+
+Most coefficients of a Lasso solution are zero. An outer loop (as celer and skglm do)
+solves the problem restricted to a working set of columns, the ones most likely
+active, with the plain driver, to a tolerance tighter than the current gap; then it
+certifies x on the *full* problem, so the result's gap and verdict are those of the
+full problem. Until the full certificate meets tol, the set is rebuilt from the
+features closest to violating their dual constraint and grows.
+
+At x, with rho = b - A x, c = A^H rho and the dual scale s (so that theta = s rho is
+dual feasible), the gap G bounds the distance to the dual optimum: the dual
+D(theta) = 1/2 ||b||^2 - 1/2 ||b - theta||^2 is 1-strongly concave, so
+||theta - theta*|| <= sqrt(2 G). Coefficient j is then zero at every optimum when
+(Fercoq, Gramfort and Salmon 2015, for the unscaled objective with weights lambd_j)
+
+    s |c_j| + ||A_j|| sqrt(2 G) < lambd_j        (s max(c_j, 0) + ... for x >= 0),
+
+and it leaves the candidates for the rest of the solve (gap-safe screening). The
+others are ranked by d_j = (lambd_j - s |c_j|) / ||A_j||: the most violated
+constraints first, the current support always in.
+
+For a batch, one working set serves every column still unsettled: the union of
+their supports and, feature by feature, the smallest d_j of any column.
+
+Used where it pays off and is safe: eager arrays, a matrix A (not a LinearOperator),
+real data, tol > 0, and the L1 penalties without unpenalised coefficients (x >= 0
+or not, with or without a ridge); see :func:`applies`. ``n_iter`` counts the iterations of
+every inner solve.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import replace
+
+from arrayshrink._agnostic._columns import (
+    device_of,
+    index_dtype,
+    positions,
+    put_columns,
+    take_columns,
+)
+from arrayshrink._agnostic._lasso import (
+    Check,
+    Operator,
+    Options,
+    Problem,
+    certify_correlated,
+)
+from arrayshrink._agnostic._norms import ratio
+from arrayshrink._agnostic._penalties import L1, ElasticNet, Penalty, PositiveL1
+from arrayshrink._agnostic._result import LassoResult
+from arrayshrink._lib._typing import Array, Namespace
+
+__all__ = ["applies", "solve_working_set"]
+
+Solve = Callable[[Problem, Array, Options], LassoResult[Array]]
+
+# The first working set has this many features (or twice the support of x0).
+_FIRST_SIZE = 100
+# Working sets pay off when A has at least this many columns and
+# _FIRST_SIZE * _WORTH of them would still be a fraction of A.
+_MIN_FEATURES = 400
+# Each inner solve stops at this fraction of the full problem's current relative gap
+# (celer's choice), and never asks for less than _INNER_FLOOR * tol.
+_INNER_RATIO = 0.3
+_INNER_FLOOR = 0.1
+# The set doubles when an inner solve left the full gap above this fraction of the last.
+_STALLED = 0.5
+# A set of more than 1/_DENSE of the (unscreened) features saves too little: from
+# there, the plain solve of the whole problem, warm-started.
+_DENSE = 2
+# A screening test passes by this relative margin only, against rounding in c.
+_SCREEN_MARGIN = 1e-9
+
+
+def applies(problem: Problem, options: Options) -> bool:
+    """Whether the working-set solve takes this problem (the driver checks the rest:
+    eager arrays, no callback, history or monitor)."""
+    xp, op = problem.xp, problem.op
+    return (
+        op.matrix is not None
+        and not options.unroll
+        and options.tol > 0  # tol = 0 asks for max_iter iterations of one sequence
+        and op.shape[1] >= _MIN_FEATURES
+        and not xp.isdtype(problem.b.dtype, "complex floating")
+        and _l1_part(problem.penalty) is not None
+    )
+
+
+def _l1_part(penalty: Penalty) -> L1 | None:
+    """The L1 penalty of the kinds known here (exact types: a new penalty class keeps
+    the plain solve), without unpenalised coefficients; else None."""
+    l1 = penalty.l1 if type(penalty) is ElasticNet else penalty
+    if type(l1) not in (L1, PositiveL1):
+        return None
+    assert isinstance(l1, L1)
+    return l1 if l1.free is False else None
+
+
+def _restricted_penalty(penalty: Penalty, index: Array, xp: Namespace) -> Penalty:
+    """The penalty of the coefficients ``index``: per-coefficient weights taken along."""
+    if isinstance(penalty, ElasticNet):
+        return replace(penalty, l1=_restricted_l1(penalty.l1, index, xp))
+    assert isinstance(penalty, L1)
+    return _restricted_l1(penalty, index, xp)
+
+
+def _restricted_l1(penalty: L1, index: Array, xp: Namespace) -> L1:
+    lambd = penalty.lambd
+    if isinstance(lambd, float) or lambd.shape[0] == 1:
+        return penalty
+    return replace(penalty, lambd=xp.take(lambd, index, axis=0))
+
+
+def _restricted_operator(A_ws: Array, batched: bool, xp: Namespace) -> Operator:
+    """The operator of the columns A_ws (real), as arrayshrink._problem builds one."""
+    if not batched:
+        return Operator(lambda x: A_ws @ x, lambda r: r @ A_ws, tuple(A_ws.shape), A_ws)
+    A_t = xp.matrix_transpose(A_ws)
+    return Operator(lambda x: A_ws @ x, lambda r: A_t @ r, tuple(A_ws.shape), A_ws)
+
+
+def _weights(l1: L1, like: Array, xp: Namespace) -> Array:
+    """The weights lambd_j, broadcast to the shape of x (real)."""
+    return l1.lambd + xp.zeros_like(like)
+
+
+def _features(v: Array, xp: Namespace, reduce: Callable[..., Array]) -> Array:
+    """A per-feature value (n,) from one of shape (n,) or (n, k)."""
+    return v if v.ndim == 1 else reduce(v, axis=1)
+
+
+class _State:
+    """The outer loop's state: x on the full problem, its image, its certificate
+    (whose ``n_iter`` counts the inner iterations of each column so far)."""
+
+    def __init__(self, problem: Problem, x: Array, Ax: Array, n_iter: Array | int, tol: float):
+        self.x, self.Ax = x, Ax
+        self.check, self.c = certify_correlated(problem, x, Ax, tol, n_iter)
+
+    @property
+    def n_iter(self) -> int:
+        """The most inner iterations of any column."""
+        return (
+            int(self.check.n_iter) if self.check.n_iter.ndim == 0 else int(self.check.n_iter.max())
+        )
+
+
+def _dual_scale(magnitude: Array, lambd: Array, xp: Namespace) -> Array:
+    """Per column, the largest s <= 1 with s |c_j| <= lambd_j everywhere."""
+    worst = xp.max(ratio(magnitude, lambd, xp), axis=0)
+    return 1.0 / xp.maximum(worst, xp.ones_like(worst))
+
+
+def _ranking(
+    problem: Problem, state: _State, l1: L1, norms: Array, screened: Array
+) -> tuple[Array, Array]:
+    """The features from most to least likely active (the support first, screened
+    ones last) and the new screened mask."""
+    xp = problem.xp
+    lambd = _weights(l1, state.x, xp)
+    shifted = state.c - problem.penalty.ridge * state.x
+    magnitude = l1.magnitude(shifted)
+    s = _dual_scale(magnitude, lambd, xp)
+    correlation = s * magnitude
+    norms_x = norms[:, None] if state.x.ndim == 2 else norms
+    if type(problem.penalty) is not ElasticNet:
+        # The absolute gap of the full problem, and the sphere of the dual optimum.
+        gap = xp.clip(state.check.gap * state.check.objective, min=0.0)
+        radius = xp.sqrt(2.0 * gap)
+        safe = correlation + norms_x * radius < lambd * (1.0 - _SCREEN_MARGIN)
+        screened = screened | _features(safe, xp, xp.all)
+    distance = ratio(xp.clip(lambd - correlation, min=0.0), norms_x, xp)
+    distance = xp.where(lambd - correlation < 0, (lambd - correlation) / norms_x, distance)
+    support = _features(state.x != 0, xp, xp.any)
+    priority = _features(distance, xp, xp.min)
+    priority = xp.where(support, xp.full_like(priority, -math.inf), priority)
+    priority = xp.where(screened, xp.full_like(priority, math.inf), priority)
+    return xp.argsort(priority, stable=True), screened
+
+
+def _scatter(x_ws: Array, order: Array, size: int, xp: Namespace) -> Array:
+    """The full x from its rows on the working set ``order[:size]`` (zero elsewhere):
+    a take with the inverse permutation (no item assignment)."""
+    n = order.shape[0]
+    rest = xp.zeros((n - size, *x_ws.shape[1:]), dtype=x_ws.dtype, device=device_of(x_ws))
+    return xp.take(xp.concat([x_ws, rest], axis=0), xp.argsort(order), axis=0)
+
+
+def _result(state: _State) -> LassoResult[Array]:
+    c = state.check
+    return LassoResult(state.x, c.gap, c.objective, c.converged, c.n_iter)
+
+
+def _settled(check: Check, xp: Namespace) -> Array:
+    """Columns that need no more iterations (as the driver says)."""
+    return check.converged | xp.isnan(check.gap)
+
+
+def _worst_gap(check: Check, xp: Namespace) -> float:
+    open_gaps = xp.where(check.converged, xp.zeros_like(check.gap), check.gap)
+    return float(xp.max(open_gaps))
+
+
+def solve_working_set(
+    problem: Problem, x0: Array, options: Options, solve: Solve
+) -> LassoResult[Array]:
+    """The working-set solve (module docstring); ``solve(problem, x0, options)`` is the
+    plain driver, used for the inner solves and where the set would be all of A."""
+    xp, A = problem.xp, problem.op.matrix
+    assert A is not None
+    l1 = _l1_part(problem.penalty)
+    assert l1 is not None
+    n = problem.op.shape[1]
+    state = _State(problem, x0, problem.op.forward(x0), 0, options.tol)
+    if not bool(xp.all(xp.isfinite(state.check.gap))):
+        return solve(problem, x0, options)  # NaN data: the plain solve says so
+    norms = xp.sqrt(xp.sum(A * A, axis=0))
+    screened = xp.zeros((n,), dtype=xp.bool, device=device_of(A))
+    size, gap = 0, math.inf
+    while not bool(xp.all(_settled(state.check, xp))) and state.n_iter < options.max_iter:
+        order, screened = _ranking(problem, state, l1, norms, screened)
+        available = n - int(xp.sum(xp.astype(screened, index_dtype(xp))))
+        support = int(xp.sum(xp.astype(_features(state.x != 0, xp, xp.any), index_dtype(xp))))
+        # The set holds twice the support, and doubles when the last inner solve did not
+        # bring the full gap down enough: features outside it still violate.
+        stalled = _worst_gap(state.check, xp) > _STALLED * gap
+        size = min(available, max(_FIRST_SIZE, 2 * support, 2 * size if stalled else size))
+        gap = _worst_gap(state.check, xp)
+        budget = replace(options, max_iter=options.max_iter - state.n_iter)
+        if size * _DENSE > n:  # a dense solution: the plain solve of the whole problem
+            result = solve(problem, state.x, budget)
+            return result._replace(n_iter=result.n_iter + state.check.n_iter)
+        state = _inner(problem, state, order[:size], order, budget, solve)
+    return _result(state)
+
+
+def _inner(
+    problem: Problem, state: _State, ws: Array, order: Array, options: Options, solve: Solve
+) -> _State:
+    """One inner solve on the working set ``ws``, to a fraction of the current gap,
+    then the full problem's certificate."""
+    xp, A = problem.xp, problem.op.matrix
+    assert A is not None
+    A_ws = xp.take(A, ws, axis=1)
+    inner = replace(
+        problem,
+        op=_restricted_operator(A_ws, problem.batched, xp),
+        penalty=_restricted_penalty(problem.penalty, ws, xp),
+    )
+    tol = max(_INNER_RATIO * _worst_gap(state.check, xp), _INNER_FLOOR * options.tol)
+    x_ws, n_iter = xp.take(state.x, ws, axis=0), state.check.n_iter
+    if not problem.batched:
+        result = solve(inner, x_ws, replace(options, tol=tol))
+        x_ws, n_iter = result.x, n_iter + result.n_iter
+    else:
+        # Settled columns keep their x: only the others are solved again.
+        open_ = ~_settled(state.check, xp)
+        index = xp.nonzero(open_)[0]
+        result = solve(
+            inner.columns(index), take_columns(x_ws, index, xp), replace(options, tol=tol)
+        )
+        where = positions(open_, xp)
+        x_ws = put_columns(x_ws, open_, result.x, where, xp)
+        n_iter = put_columns(n_iter, open_, _n_iter_after(result, n_iter, index, xp), where, xp)
+    x = _scatter(x_ws, order, ws.shape[0], xp)
+    return _State(problem, x, A_ws @ x_ws, n_iter, options.tol)
+
+
+def _n_iter_after(result: LassoResult[Array], n_iter: Array, index: Array, xp: Namespace) -> Array:
+    """The iterations so far of the columns ``index``, after the inner solve."""
+    return take_columns(n_iter, index, xp) + xp.astype(result.n_iter, n_iter.dtype)
