@@ -323,6 +323,8 @@ def _group_axes(axis: Any, ndim: int, func: str) -> tuple[int, ...]:
     """``axis`` (an int or a tuple of ints) as sorted non-negative axes of an array of
     ``ndim`` dimensions."""
     axes = axis if isinstance(axis, tuple) else (axis,)
+    if ndim == 0 and axes in ((), (0,), (-1,)):
+        return ()  # a 0-d array (or NumPy scalar) is a group of one element
     if not all(isinstance(a, int | _numbers.Integral) and not isinstance(a, bool) for a in axes):
         raise TypeError(f"{func}(): axis must be an int or a tuple of ints; got {axis!r}.")
     if any(not -ndim <= int(a) < ndim for a in axes):
@@ -371,7 +373,8 @@ def group_softshrink(
     axis : int or tuple of ints, default: -1
         The axes that make up a group. ``axis=()`` makes every element a group of its
         own: then, as for any group of one element, the result is exactly
-        :func:`~arrayshrink.softshrink`'s.
+        :func:`~arrayshrink.softshrink`'s. A 0-d `x` (or NumPy scalar) is one group of
+        one element, with the default `axis` too.
     xp : array namespace, optional
         The namespace of `x`; inferred when omitted.
 
