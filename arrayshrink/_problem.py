@@ -28,6 +28,7 @@ __all__ = [
     "flatten_tasks",
     "free_basis",
     "group_structure",
+    "label_values",
     "namespace",
     "operator",
     "penalty",
@@ -323,7 +324,7 @@ def penalty(A: Any, lambd: Any, *, l2: float, positive: bool, dtype: Any, xp: Na
     return kind(lambd, xp, free=free, free_basis=basis)
 
 
-def _label_values(func: str, groups: Any) -> list[int]:
+def label_values(func: str, groups: Any) -> list[int]:
     """The group labels as Python integers: concrete values, read once (the number of
     groups shapes the computation, so it must be known before any trace)."""
     if _validation.is_array(groups):
@@ -363,7 +364,7 @@ def group_structure(
     """The groups of the n coefficients from their labels in [0, G), and the group
     weights as an array (G,) of dtype ``real`` (invalid entries that cannot be read
     now are NaN). G is the length of ``group_weights``, else the largest label + 1."""
-    labels = _label_values(func, groups)
+    labels = label_values(func, groups)
     if len(labels) != n:
         raise ValueError(
             f"{func}(): groups must hold one label per coefficient ({n}, the columns of "

@@ -210,7 +210,21 @@ def _solve(func: str, A: Any, b: Any, lambd: Any, accelerate: bool, o: dict[str,
     tol, unroll = float(o["tol"]), o["unroll"]
     _warn_unreachable_tol(func, tol, float(xp.finfo(real).eps), real, unroll)
     per_check_point = o["callback"] is not None or o["history"] or o["verbose"]
-    coupled = per_check_point or o["multitask"]  # multi-task columns are one problem
+    if o["groups"] is not None:
+        # Checked here, before any chunk's task: the labels travel as a list.
+        real_dtype = _validation.real_dtype(b.dtype, xp)
+        _problem.group_structure(
+            func,
+            o["groups"],
+            o["group_weights"],
+            int(x0.shape[0]),
+            real_dtype,
+            xp,
+            _compat.device(b),
+        )
+        o = {**o, "groups": _problem.label_values(func, o["groups"])}
+    # Multi-task columns are one problem; group weights of a Dask array stay in the graph.
+    coupled = per_check_point or o["multitask"] or _validation.is_array(o["group_weights"])
     solve_columns = None if coupled else _backends.column_solver(backend, A, b)
     if solve_columns is not None:
         # Lazy, like every Dask result: the verdict is read from the result, no warning.

@@ -21,7 +21,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any, NamedTuple, Protocol
 
-from arrayshrink._agnostic._columns import take_columns
+from arrayshrink._agnostic._columns import device_of, take_columns
 from arrayshrink._agnostic._formulas import softshrink
 from arrayshrink._agnostic._groups import group_scale
 from arrayshrink._agnostic._norms import ratio, real_product, sq_norm, widen
@@ -309,7 +309,7 @@ class Groups:
     def sums(self, v: Array, xp: Namespace) -> Array:
         """Per group, the sum of the entries of ``v`` (n,) or (n, k): (G,) or (G, k)."""
         if self.padded:
-            v = xp.concat([v, xp.zeros((1, *v.shape[1:]), dtype=v.dtype, device=v.device)])
+            v = xp.concat([v, xp.zeros((1, *v.shape[1:]), dtype=v.dtype, device=device_of(v))])
         flat = xp.reshape(self.members, (-1,))
         gathered = xp.take(v, flat, axis=0)
         return xp.sum(xp.reshape(gathered, (*self.members.shape, *v.shape[1:])), axis=1)
