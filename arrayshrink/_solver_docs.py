@@ -19,6 +19,9 @@ DOCSTRING = Template(
 
     .. math:: \frac12 \|A x - b\|_2^2 + \frac{\ell_2}{2}\|x\|_2^2 + \sum_j \lambda_j |x_j|
 
+    or, with `groups`, `multitask` or `prox`, the group Lasso, the multi-task Lasso
+    or any penalty given by its proximal map (see those parameters).
+
     Conversions: scikit-learn's ``Lasso(alpha=lambd / n_samples)`` solves the same
     problem (it divides the quadratic term by n_samples); ``sparse_encode`` and
     ``SparseCoder`` with ``alpha=lambd`` take lambd itself; PyLops' ISTA drops the
@@ -65,6 +68,31 @@ $restart    positive : bool, default: False
         Constrain x >= 0 (real problems only).
     l2 : float, default: 0
         An elastic-net term l2/2 ||x||^2 added to the objective.
+    groups : sequence or array of int, optional
+        The group Lasso: the label in [0, G) of each of the n coefficients, and the
+        penalty lambd * sum_g w_g ||x_g||_2 in place of the L1 norm (each column of a
+        batch is its own problem). Labels are static: a list, or an array whose values
+        can be read now (not traced, not lazy). `lambd` is then a number or one value
+        per column; combine with `positive` (x >= 0) and `l2`.
+    group_weights : sequence or array, optional
+        The weight w_g >= 0 of each group (shape (G,)), 1 by default; a common choice is
+        sqrt(group size). A group of weight 0 is unpenalised.
+    multitask : bool, default: False
+        The multi-task Lasso for `b` of shape (m, k): one problem whose penalty is
+        lambd * sum_i w_i ||x_i,:||_2 over the rows of x, so that the tasks share one
+        support (scikit-learn's ``MultiTaskLasso`` with ``alpha = lambd / m``). `lambd`
+        is a number or one weight per row, shape (n,); ``gap``, ``objective``,
+        ``converged`` and ``n_iter`` are single values. Not with `groups`, `positive`
+        or `prox`.
+    prox : callable, optional
+        Any other penalty lambd * h, given by its proximal map ``prox(v, t)``: the
+        minimiser of t * h(z) + ||z - v||^2 / 2, for an array `v` of the shape of x
+        and ``t = step * lambd`` (broadcastable to `v`). A projection (box
+        constraints: ``lambda v, t: xp.clip(v, 0, 1)``, with ``lambd=1``), hard
+        thresholding for an l0 penalty, or your own. The objective is then the smooth
+        part alone, and ``gap`` is the relative fixed-point residual
+        ||x - prox(x - t grad, t)|| / ||x|| at the solver's step (there is no dual for
+        an unknown penalty). Not with `positive`, `groups` or `multitask`.
     callback : callable, optional
         Called at each check point with the current LassoResult; returning True stops.
     history : bool, default: False
@@ -87,7 +115,8 @@ $restart    positive : bool, default: False
         If `A`, `b`, `x0` or an array `lambd` is not an array of a floating dtype, if
         they come from different libraries, or if a flag is not a bool.
     ValueError
-        If shapes do not match, if `lambd` is negative, NaN or infinite, or if `A`,
+        If shapes do not match, if `lambd` is negative, NaN or infinite, if options
+        that exclude each other are combined (the message names both), or if `A`,
         `b` or `x0` hold NaN or inf (where their values can be read: inside
         ``jax.jit`` or on Dask the result is NaN and not converged instead).
 
@@ -111,6 +140,8 @@ FISTA_TAIL = """
     --------
     ista : the same problem without acceleration.
     lambda_max : the smallest `lambd` for which x = 0 is the solution.
+    lasso_path : solutions along a decreasing grid of `lambd`, warm-started.
+    group_softshrink : the proximal map of the group and multi-task penalties.
 
     Examples
     --------
@@ -122,6 +153,17 @@ FISTA_TAIL = """
     >>> result = fista(A, b, 0.1 * float(lambda_max(A, b)))
     >>> bool(result.converged), np.flatnonzero(np.abs(result.x) > 0.1).tolist()
     (True, [0, 1, 2])
+
+    Groups of coefficients kept or dropped together, and a box constraint by its
+    projection:
+
+    >>> labels = np.repeat(np.arange(25), 4)  # 25 groups of 4 coefficients
+    >>> grouped = fista(A, b, 0.5 * float(lambda_max(A, b, groups=labels)), groups=labels)
+    >>> np.flatnonzero(np.linalg.norm(grouped.x.reshape(25, 4), axis=1)).tolist()
+    [0]
+    >>> boxed = fista(A, b, 1.0, prox=lambda v, t: np.clip(v, 0.0, 1.0))
+    >>> bool(boxed.converged), float(boxed.x.min()) >= 0.0, float(boxed.x.max()) <= 1.0
+    (True, True, True)
 """
 
 ISTA_TAIL = """

@@ -15,8 +15,8 @@ from typing import Any, TypedDict, Unpack
 
 from arrayshrink import _backends, _problem, _solver_docs
 from arrayshrink._agnostic import _drivers
-from arrayshrink._agnostic._lasso import Options, Problem, power_lipschitz
 from arrayshrink._agnostic._columns import as_array
+from arrayshrink._agnostic._lasso import Options, Problem, power_lipschitz
 from arrayshrink._agnostic._loops import Loops
 from arrayshrink._agnostic._penalties import GroupL1, UserProx, lambda_max_of
 from arrayshrink._agnostic._result import LassoResult
@@ -342,7 +342,7 @@ def _run(
         )
     hooks = _drivers.Hooks(
         split_batches=eager and backend.splits_batches,
-        callback=_checked_callback(func, o["callback"], xp, backend.lazy),
+        callback=_checked_callback(func, o["callback"], xp, backend.lazy, tasks),
         monitor=_printer(func, xp) if o["verbose"] else None,
         history=o["history"],
         materialize=materialize,
@@ -429,16 +429,23 @@ _PER_COLUMN = ("x", "gap", "objective", "converged", "n_iter")
 
 
 def _checked_callback(
-    func: str, callback: Callable[[LassoResult[Any]], Any] | None, xp: Namespace, lazy: bool
+    func: str,
+    callback: Callable[[LassoResult[Any]], Any] | None,
+    xp: Namespace,
+    lazy: bool,
+    tasks: tuple[int, ...] | None,
 ) -> Callable[[LassoResult[Any]], bool] | None:
     """The user's callback, given a copy of the solve's state (changing it cannot change
-    the solve), and whose answer must be a truth value."""
+    the solve; a multi-task x in its shape (n, k)), and whose answer must be a truth
+    value."""
     if callback is None:
         return None
 
     def call(result: LassoResult[Any]) -> bool:
         if not lazy:  # lazy arrays (Dask) are immutable
             result = result._replace(**{f: _copy(getattr(result, f), xp) for f in _PER_COLUMN})
+        if tasks is not None:
+            result = result._replace(x=xp.reshape(result.x, tasks))
         answer = callback(result)
         try:
             return bool(answer)
