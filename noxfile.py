@@ -18,10 +18,12 @@ nox.options.sessions = ["lint", "tests", "oldest", "distributed"]
 TORCH = os.environ.get("ARRAYSHRINK_TORCH", "torch==2.13.0")
 
 # What each backend's session installs beside arrayshrink and the test group.
+# The peers of the migration tests (tests/test_migration.py) come with one session each.
 CPU_BACKENDS = {
-    "numpy": [".[numpy]"],
+    "numpy": [".[numpy]", "pyproximal", "pylops"],
     "array_api_strict": [".[array-api-strict]"],
-    "jax": [".[jax]", TORCH],  # torch too: JAX and torch gradients are compared
+    # torch too: JAX and torch gradients are compared
+    "jax": [".[jax]", TORCH, "jaxopt"],
     "torch": [".", TORCH],
     "dask": [".[dask]"],
 }

@@ -126,7 +126,8 @@ def test_integer_input_and_mixed_libraries_raise(xp: ModuleType) -> None:
 
 def test_numpy_scalar_in_numpy_scalar_out() -> None:
     out = group_softshrink(np.float64(3.0), 1.0)  # a 0-d input is a group of one
-    assert type(out) is np.float64 and out == 2.0
+    assert type(out) is np.float64
+    assert out == 2.0
     assert group_softshrink(np.asarray(-3.0), 1.0, axis=()).shape == ()
 
 
@@ -149,7 +150,7 @@ def test_torch_gradients(torch: ModuleType) -> None:
     assert torch.autograd.gradcheck(lambda t: group_softshrink(t, 1.0), (x,))
     assert torch.autograd.gradgradcheck(lambda t: group_softshrink(t, 1.0), (x,))
     lambd = torch.tensor([[1.0], [0.1], [0.5]], dtype=torch.float64, requires_grad=True)
-    assert torch.autograd.gradcheck(lambda t, l: group_softshrink(t, l), (x, lambd))
+    assert torch.autograd.gradcheck(lambda t, threshold: group_softshrink(t, threshold), (x, lambd))
     zero = torch.zeros((2, 3), dtype=torch.float64, requires_grad=True)
     group_softshrink(zero, 0.5).sum().backward()
     assert torch.equal(zero.grad, torch.zeros_like(zero))  # 0 and finite at a zero group

@@ -59,7 +59,8 @@ def test_multitask_equals_sklearn(xp: ModuleType) -> None:
         from_numpy(xp, A), from_numpy(xp, B), lambd, multitask=True, tol=1e-10, max_iter=5000
     )
     assert tuple(result.x.shape) == (40, 4)
-    assert tuple(result.gap.shape) == () and bool(to_numpy(result.converged))
+    assert tuple(result.gap.shape) == ()
+    assert bool(to_numpy(result.converged))
     model = MultiTaskLasso(alpha=lambd / 60, fit_intercept=False, tol=1e-14, max_iter=100_000)
     reference = model.fit(A, B).coef_.T
     x = to_numpy(result.x)
@@ -330,7 +331,8 @@ def test_box_projection_reproduces_lsq_linear(xp: ModuleType, solver: Any) -> No
     assert bool(to_numpy(result.converged))
     reference = lsq_linear(A, b, bounds=(0.0, 1.0), tol=1e-14, method="bvls").x
     x = to_numpy(result.x)
-    assert np.any(x == 1.0) and np.any(x == 0.0)
+    assert np.any(x == 1.0)
+    assert np.any(x == 0.0)
     np.testing.assert_allclose(x, reference, atol=1e-7)
     # The objective is the smooth part alone.
     assert float(to_numpy(result.objective)) == pytest.approx(
@@ -351,7 +353,8 @@ def test_softshrink_as_a_prox_is_the_lasso(xp: ModuleType) -> None:
     )
     lasso = Lasso(alpha=lambd / 50, fit_intercept=False, tol=1e-14, max_iter=100_000).fit(A, b)
     np.testing.assert_allclose(to_numpy(prox.x), lasso.coef_.T, atol=1e-7)
-    assert tuple(prox.gap.shape) == (2,) and bool(np.all(to_numpy(prox.converged)))
+    assert tuple(prox.gap.shape) == (2,)
+    assert bool(np.all(to_numpy(prox.converged)))
 
 
 def test_l0_prox_reaches_a_fixed_point() -> None:
