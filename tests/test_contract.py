@@ -21,21 +21,32 @@ from array_api_compat import (
 from array_api_extra.testing import assert_close, assert_equal, lazy_xp_function
 
 import arrayshrink
-from arrayshrink import hardshrink, softshrink, tanhshrink
+from arrayshrink import group_softshrink, hardshrink, softshrink, tanhshrink
 
 lazy_xp_function(softshrink)
 lazy_xp_function(hardshrink)
 lazy_xp_function(tanhshrink)
+lazy_xp_function(group_softshrink)
 
 
 def _call(name: str, x: Any) -> Any:
     """Call by name at call time, so that lazy backends see the patched functions."""
     if name == "tanhshrink":
         return tanhshrink(x)
+    if name == "group_softshrink":
+        return group_softshrink(x, 0.5)
     return {"softshrink": softshrink, "hardshrink": hardshrink}[name](x, 0.5)
 
 
-NAMES = ["softshrink", "hardshrink", "tanhshrink"]
+def _group_reference(x: np.ndarray, lambd: float) -> np.ndarray:
+    """Block soft-thresholding along the last axis, in float64 (a 0-d x: one element)."""
+    wide = x.astype(np.complex128 if np.iscomplexobj(x) else np.float64)
+    norm = np.abs(wide) if wide.ndim == 0 else np.linalg.norm(wide, axis=-1, keepdims=True)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return wide * np.where(norm > lambd, 1 - lambd / np.where(norm > 0, norm, 1), 0.0)
+
+
+NAMES = ["softshrink", "hardshrink", "tanhshrink", "group_softshrink"]
 
 
 @pytest.mark.parametrize("name", NAMES)
@@ -53,6 +64,9 @@ def test_library_dtype_device_shape_kept(
     out = _call(name, x)
     if name == "tanhshrink":
         expected = x_np - np.tanh(x_np)
+        assert_close(out, from_numpy(xp, expected, device), rtol=1e-5, atol=1e-6)
+    elif name == "group_softshrink":
+        expected = _group_reference(x_np, 0.5).astype(dtype)
         assert_close(out, from_numpy(xp, expected, device), rtol=1e-5, atol=1e-6)
     else:
         reference = soft_reference if name == "softshrink" else hard_reference
@@ -103,6 +117,8 @@ def test_non_contiguous_input(xp: ModuleType, name: str) -> None:
         out = _call(name, view)
         if name == "tanhshrink":
             expected = view_np - np.tanh(view_np)
+        elif name == "group_softshrink":
+            expected = _group_reference(view_np, 0.5)
         else:
             reference = soft_reference if name == "softshrink" else hard_reference
             expected = reference(view_np, 0.5)

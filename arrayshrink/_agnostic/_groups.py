@@ -41,6 +41,8 @@ def group_softshrink(
     x: Array, lambd: Array | float, axis: tuple[int, ...], *, xp: Namespace
 ) -> Array:
     """Generic group soft-thresholding; see :func:`arrayshrink.group_softshrink`."""
+    if any(size == 0 for size in x.shape):
+        return xp.zeros_like(x)  # no element: no group norm to take (max has no identity)
     if getattr(x.dtype, "itemsize", 0) == 2:  # halves: computed in float32, rounded once
         wide = group_softshrink(xp.astype(x, xp.float32), lambd, axis, xp=xp)
         return xp.astype(wide, x.dtype)
