@@ -26,10 +26,13 @@ class LassoResult(NamedTuple, Generic[ArrayT]):
         certificate each problem gets): the relative duality gap (P(x) - D)/P(x), an
         upper bound on the relative suboptimality of `x`, where a finite dual exists;
         with unpenalised coefficients and ``l2 = 0``, the larger of that gap over the
-        penalised coefficients and the relative optimality residual of the others.
-        Never negative; NaN or inf where the objective is not finite.
+        penalised coefficients and the relative optimality residual of the others;
+        with ``prox=f``, the relative fixed-point residual
+        ||x - f(x - t grad, t)|| / ||x||, which is not a bound. Never negative; NaN or
+        inf where the objective is not finite. With ``multitask=True`` every per-column
+        field is a single value (the tasks are one problem).
     objective : array
-        Per column, the objective P(x) at `x`.
+        Per column, the objective P(x) at `x` (with ``prox``, its smooth part alone).
     converged : array
         Per column (boolean): the objective and the gap are finite, and the gap meets
         ``tol`` (relatively, or absolutely: P(x) - D <= tol * ||b||^2 / 2).
