@@ -4,8 +4,9 @@ The same call runs on NumPy, CuPy, PyTorch, JAX, Dask and array-api-strict array
 returns an array of the same library, dtype, device and shape.
 """
 
-from arrayshrink._modules import Hardshrink, Softshrink, Tanhshrink
-from arrayshrink._shrink import hardshrink, softshrink, tanhshrink
+from arrayshrink._modules import GroupSoftshrink, Hardshrink, Softshrink, Tanhshrink
+from arrayshrink._path import LassoPath, lasso_path
+from arrayshrink._shrink import group_softshrink, hardshrink, softshrink, tanhshrink
 from arrayshrink._solvers import (
     ConvergenceWarning,
     LassoResult,
@@ -20,7 +21,9 @@ __version__ = "0.1.0"
 
 __all__ = [
     "ConvergenceWarning",
+    "GroupSoftshrink",
     "Hardshrink",
+    "LassoPath",
     "LassoResult",
     "LinearOperator",
     "Softshrink",
@@ -28,9 +31,11 @@ __all__ = [
     "Tanhshrink",
     "__version__",
     "fista",
+    "group_softshrink",
     "hardshrink",
     "ista",
     "lambda_max",
+    "lasso_path",
     "softshrink",
     "tanhshrink",
 ]
