@@ -12,12 +12,14 @@ import numpy.typing as npt
 import torch
 
 from arrayshrink import (
+    GroupSoftshrink,
     Hardshrink,
     LassoResult,
     Softshrink,
     SolverOptions,
     Tanhshrink,
     fista,
+    group_softshrink,
     hardshrink,
     ista,
     lambda_max,
@@ -32,6 +34,8 @@ assert_type(hardshrink(x, 0.1), NumPyArray)
 assert_type(tanhshrink(x), NumPyArray)
 assert_type(softshrink(x, np.full(3, 0.5)), NumPyArray)
 assert_type(Softshrink(0.5)(x), NumPyArray)
+assert_type(group_softshrink(x, 0.5, axis=0), NumPyArray)
+assert_type(GroupSoftshrink(0.5, axis=(0,))(x), NumPyArray)
 reveal_type(softshrink(x))
 
 t = torch.ones(3)
@@ -49,6 +53,11 @@ assert_type(result, LassoResult[NumPyArray])
 assert_type(result.x, NumPyArray)
 assert_type(lambda_max(A, x), NumPyArray)
 assert_type(ista(torch.ones(3, 4), t, 0.1).x, torch.Tensor)
+assert_type(fista(A, x, 0.1, groups=[0, 0, 1, 1], group_weights=[1.0, 2.0]).x, NumPyArray)
+B: NumPyArray = np.ones((3, 2))
+assert_type(fista(A, B, 0.1, multitask=True).gap, NumPyArray)
+assert_type(fista(A, x, 1.0, prox=lambda v, t: np.clip(v, 0.0, 1.0)).x, NumPyArray)
+assert_type(lambda_max(A, x, groups=[0, 0, 1, 1], positive=True), NumPyArray)
 reveal_type(fista(A, x, 0.1).x)
 
 
