@@ -11,6 +11,7 @@ threshold.
 
 from __future__ import annotations
 
+import itertools
 import math
 import numbers
 import warnings
@@ -143,12 +144,14 @@ def lasso_path(
         (0, 1) (ignored when `lambdas` is given).
     weights : array of shape (n,) or (n, 1), or sequence, optional
         Per-coefficient weights wⱼ ≥ 0 (at least one > 0): the solve at λ takes
-        ``lambd = λ * weights``, and λ_max is max over wⱼ > 0 of \\|Aᴴ r\\|ⱼ / wⱼ.
-        Coefficients with wⱼ = 0 are free (never penalised): the path then starts at
-        the (least-squares, or ridge with `l2`) fit of the free coefficients alone, r
-        is its residual, and the first solution holds that fit, the other
-        coefficients 0. That fit needs `A` as a matrix and readable weights; with a
-        LinearOperator, or traced weights under ``jax.jit``, give `lambdas`.
+        ``lambd = λ * weights``, and λ_max is max over wⱼ > 0 of \\|Aᴴ r\\|ⱼ / wⱼ
+        with r = b. Coefficients with wⱼ = 0 are free (never penalised): the path
+        then starts where only they are nonzero, at their fit alone (least squares,
+        as :func:`lambda_max` takes it; ridge with `l2`, non-negative with
+        `positive`, which then also starts the first solve), and r is its residual.
+        That fit needs `A` as a matrix and weights whose values can be read (a
+        sequence, or an eager array); with a LinearOperator give `lambdas`. Traced
+        or lazy weights are taken as having no zeros for λ_max.
     positive, l2 : bool, float
         x ≥ 0, and the elastic-net term, as for :func:`fista`. With ``positive``,
         λ_max is the largest positive correlation (Aᴴb)ⱼ / wⱼ.
@@ -235,11 +238,19 @@ def lasso_path(
     n = int(A.shape[1])
     w, free = (None, []) if weights is None else _weights(weights, n, real, b, xp, structured)
     if lambdas is None:
-        residual = b
-        if free:  # the path starts at the fit of the free coefficients
-            start, residual = _free_fit(A, b, free, l2, positive, options, xp)
+        top = None
+        if free and _compat.namespace_for(A) is None:
+            raise ValueError(
+                f"{_FUNC}(): zero weights (free coefficients) need A as a matrix to find "
+                "where the path starts; with a LinearOperator, give lambdas."
+            )
+        # A ridge or NNLS fit, or weights lambda_max cannot read (lazy): fitted here.
+        if free and (l2 or positive or not _readable(w)):
+            start, residual = _free_fit(A, data, free, l2, positive, options, xp)
             options["x0"] = start if x0 is None else x0
-        top = _top(A, b, residual, w, positive, structured, xp)
+            top = _top_after(A, residual, w, positive, xp)
+        if top is None:
+            top = _lambda_max(A, data, w, positive, structured, xp)
         grid = _geometric(top, n_lambdas, eps, real, xp)
     else:
         grid = _given_lambdas(lambdas, real, b, xp)
@@ -343,29 +354,40 @@ def _readable(a: Array) -> bool:
 
 def _given_lambdas(lambdas: Any, real: Any, b: Any, xp: Namespace) -> Array:
     """The caller's thresholds, checked where their values can be read."""
-    grid = _as_array(lambdas, "lambdas", real, b, xp)
-    if grid.ndim != 1 or grid.shape[0] == 0:
+    nested = (
+        isinstance(lambdas, Sequence)
+        and not isinstance(lambdas, str)
+        and any(isinstance(v, Sequence) or _validation.is_array(v) for v in lambdas)
+    )
+    grid = None if nested else _as_array(lambdas, "lambdas", real, b, xp)
+    if grid is None or grid.ndim != 1 or grid.shape[0] == 0:
+        shape = "nested" if grid is None else f"shape {tuple(grid.shape)}"
         raise ValueError(
             f"{_FUNC}(): lambdas must be 1-d and non-empty (shared by every column of a "
-            f"batch); got shape {tuple(grid.shape)}."
+            f"batch); got {shape}."
         )
-    if not _readable(grid):
-        return grid  # traced or lazy: an invalid value gives NaN solutions
-    if not bool(xp.all(xp.isfinite(grid))):
-        raise ValueError(f"{_FUNC}(): lambdas must be finite; got NaN or infinite values.")
-    if not bool(xp.all(grid > 0)):
-        raise ValueError(f"{_FUNC}(): lambdas must be > 0; got {_shown(grid, xp)}.")
-    if grid.shape[0] > 1 and not bool(xp.all(grid[1:] < grid[:-1])):
-        raise ValueError(
-            f"{_FUNC}(): lambdas must be strictly decreasing (the path is warm-started "
-            f"from the largest); got {_shown(grid, xp)}."
-        )
+    if _validation.is_array(lambdas):
+        if not _readable(grid):
+            return grid  # traced or lazy: an invalid value gives NaN solutions
+        values = [float(grid[i]) for i in range(grid.shape[0])]
+    else:
+        values = [float(v) for v in lambdas]
+    _check_lambdas(values)
     return grid
 
 
-def _shown(a: Array, xp: Namespace) -> str:
-    values = [float(a[i]) for i in range(min(a.shape[0], _LISTED))]
-    return "[" + ", ".join(f"{v:.4g}" for v in values) + (", ...]" if a.shape[0] > _LISTED else "]")
+def _check_lambdas(values: list[float]) -> None:
+    shown = ", ".join(f"{v:.4g}" for v in values[:_LISTED])
+    shown = f"[{shown}{', ...' if len(values) > _LISTED else ''}]"
+    if not all(math.isfinite(v) for v in values):
+        raise ValueError(f"{_FUNC}(): lambdas must be finite; got {shown}.")
+    if not all(v > 0 for v in values):
+        raise ValueError(f"{_FUNC}(): lambdas must be > 0; got {shown}.")
+    if not all(later < earlier for earlier, later in itertools.pairwise(values)):
+        raise ValueError(
+            f"{_FUNC}(): lambdas must be strictly decreasing (the path is warm-started "
+            f"from the largest); got {shown}."
+        )
 
 
 def _weights(
@@ -410,29 +432,27 @@ def _weights(
 # --- the grid ---------------------------------------------------------------------------
 
 
-def _top(
-    A: Any,
-    b: Any,
-    residual: Any,
-    w: Array | None,
-    positive: bool,
-    structured: dict[str, Any],
-    xp: Namespace,
+def _lambda_max(
+    A: Any, b: Any, w: Array | None, positive: bool, structured: dict[str, Any], xp: Namespace
 ) -> Array:
-    """λ_max (per column of a batch, one for a multi-task b): the largest correlation
-    of a penalised column with the residual at the start of the path, over its weight."""
-    if structured:
-        extra: dict[str, Any] = {"positive": True} if positive else {}
-        if w is not None:
-            extra["weights"] = w
-        return lambda_max(A, b, **structured, **extra, xp=xp)
+    """λ_max from :func:`lambda_max` with the options the caller gave (per column of a
+    batch, one for a multi-task b); with zero weights, after the least-squares fit of
+    the free coefficients."""
+    extra: dict[str, Any] = {"positive": True} if positive else {}
+    if w is not None:
+        extra["weights"] = w
+    return lambda_max(A, b, **structured, **extra, xp=xp)
+
+
+def _top_after(A: Any, residual: Any, w: Array, positive: bool, xp: Namespace) -> Array:
+    """λ_max at the start of a path whose free coefficients hold a ridge or NNLS fit:
+    the largest correlation of a penalised column with its residual, over its weight."""
     op, residual = _problem.operator(A, residual, xp, _FUNC)
     correlation = op.adjoint(residual)
     score = xp.clip(xp.real(correlation), min=0.0) if positive else xp.abs(correlation)
-    if w is not None:
-        column = w if b.ndim == 1 else w[:, None]
-        penalised = column > 0
-        score = xp.where(penalised, score / xp.where(penalised, column, 1.0), 0.0)
+    column = w if residual.ndim == 1 else w[:, None]
+    penalised = column > 0
+    score = xp.where(penalised, score / xp.where(penalised, column, 1.0), 0.0)
     return xp.max(score, axis=0)
 
 
@@ -445,14 +465,9 @@ def _free_fit(
     options: dict[str, Any],
     xp: Namespace,
 ) -> tuple[Array, Array]:
-    """The fit of b by the free coefficients alone (least squares, ridge with l2,
-    non-negative with positive), as a full x with the others 0, and its residual."""
-    A_xp = _compat.namespace_for(A)
-    if A_xp is None:
-        raise ValueError(
-            f"{_FUNC}(): zero weights (free coefficients) need A as a matrix to find "
-            "where the path starts; with a LinearOperator, give lambdas."
-        )
+    """The fit of b by the free coefficients alone (ridge with l2, non-negative with
+    positive), as a full x with the others 0, and its residual."""
+    A_xp: Any = _compat.namespace_for(A)
     device = _compat.device(A)
     columns = A_xp.take(A, A_xp.asarray(free, device=device), axis=1)
     # Tighter than the path's tol: λ_max is read from this residual.
@@ -508,12 +523,30 @@ def _run(
     )
     if traced:
         fields = _traced_path(solve, A, b, thresholds, options, loops, xp)
+    elif _one_chunk_column(A, b, xp):
+        # A lazy 1-d b as a batch of one column: its whole path is one chain of tasks,
+        # each an eager solve, not a persisted solve with a round trip per check point.
+        x0 = options["x0"]
+        options = {**options, "x0": None if x0 is None else x0[:, None]}
+        per_coefficient = thresholds.ndim == 2
+        column = thresholds[:, None, :] if per_coefficient else thresholds
+        fields = _python_path(solve, A, b[:, None], column, options, xp)
+        fields = [fields[0][:, 0, :], *(field[0, :] for field in fields[1:])]
     else:
         fields = _python_path(solve, A, b, thresholds, options, xp)
     path = LassoPath(grid, *fields)
     if not traced:
         _warn_unconverged(path, options, xp)
     return path
+
+
+def _one_chunk_column(A: Any, b: Any, xp: Namespace) -> bool:
+    """Whether b is a lazy 1-d array whose batch of one column the backend solves
+    chunk by chunk (Dask: A in one chunk)."""
+    backend = _backends.profile(xp)
+    if not backend.lazy or b.ndim != 1:
+        return False
+    return _backends.column_solver(backend, A, b[:, None]) is not None
 
 
 def _at(thresholds: Array, i: Any, xp: Namespace) -> Any:
