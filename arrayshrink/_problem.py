@@ -379,6 +379,12 @@ def group_structure(
                     f"{func}(): group_weights must be a sequence or a 1-d array of "
                     f"numbers; got {type(weights).__name__}."
                 )
+            for weight in weights:
+                if isinstance(weight, bool) or not isinstance(weight, numbers.Real):
+                    raise TypeError(
+                        f"{func}(): group_weights must hold real numbers (one weight >= 0 "
+                        f"per group); got {weight!r}."
+                    )
             weights = xp.asarray([float(w) for w in weights], dtype=real, device=device)
         if weights.ndim != 1:
             raise ValueError(

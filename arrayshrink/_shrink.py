@@ -429,7 +429,7 @@ def group_softshrink(
     xp = _validation.check_namespace(func, xp, inferred, data_name="x")
     _validation.check_floating(array, xp, func)
     axes = _group_axes(axis, array.ndim, func)
-    if math.prod(int(array.shape[a]) for a in axes) == 1:
+    if math.prod([int(array.shape[a]) for a in axes]) == 1:
         # Groups of one element: the norm is the modulus, and softshrink is exact.
         out: ArrayT = softshrink(x, lambd, xp=xp)
         return out

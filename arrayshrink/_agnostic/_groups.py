@@ -13,10 +13,12 @@ __all__ = ["group_norm", "group_scale", "group_softshrink"]
 
 def group_scale(norm: Array, lambd: Array | float, *, xp: Namespace) -> Array:
     """max(0, 1 - lambd / norm), 0 where norm <= lambd (a zero group included) without
-    dividing by zero, so that gradients stay finite there; NaN where the norm is NaN."""
+    dividing by zero, so that gradients stay finite there; NaN where the norm or lambd is NaN."""
     active = norm > lambd
     safe = xp.where(active, norm, xp.ones_like(norm))
-    idle = xp.where(norm <= lambd, xp.zeros_like(norm), norm)  # 0, or the NaN norm
+    # 0, or NaN where a comparison fails: a NaN norm or a NaN threshold (an invalid
+    # value that could not be read now).
+    idle = xp.where(norm <= lambd, xp.zeros_like(norm), norm + lambd)
     return xp.where(active, 1.0 - lambd / safe, idle)
 
 

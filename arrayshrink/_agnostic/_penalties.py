@@ -23,7 +23,7 @@ from typing import Any, NamedTuple, Protocol
 
 from arrayshrink._agnostic._columns import device_of, take_columns
 from arrayshrink._agnostic._formulas import softshrink
-from arrayshrink._agnostic._groups import group_scale
+from arrayshrink._agnostic._groups import group_norm, group_scale
 from arrayshrink._agnostic._norms import ratio, real_product, sq_norm, widen
 from arrayshrink._lib._typing import Array, Namespace
 
@@ -314,14 +314,23 @@ class Groups:
         gathered = xp.take(v, flat, axis=0)
         return xp.sum(xp.reshape(gathered, (*self.members.shape, *v.shape[1:])), axis=1)
 
+    def gathered(self, v: Array, xp: Namespace) -> Array:
+        """The entries of ``v`` (n,) or (n, k) by group: (G, s) or (G, s, k), the
+        padding entries 0."""
+        if self.padded:
+            v = xp.concat([v, xp.zeros((1, *v.shape[1:]), dtype=v.dtype, device=device_of(v))])
+        flat = xp.reshape(self.members, (-1,))
+        return xp.reshape(xp.take(v, flat, axis=0), (*self.members.shape, *v.shape[1:]))
+
     def spread(self, g: Array, xp: Namespace) -> Array:
         """A value per group (G,) or (G, k) given to each coefficient: (n,) or (n, k)."""
         return xp.take(g, self.labels, axis=0)
 
 
 def _norms(groups: Groups, v: Array, xp: Namespace) -> Array:
-    """The Euclidean norm of each group of ``v``."""
-    return xp.sqrt(groups.sums(xp.abs(v) ** 2, xp))
+    """The Euclidean norm of each group of ``v``, scaled by the group's largest modulus
+    so that squares neither overflow nor underflow (entries near 1e200 in float64)."""
+    return xp.squeeze(group_norm(groups.gathered(v, xp), (1,), xp=xp), axis=1)
 
 
 @dataclass(frozen=True)
@@ -493,13 +502,18 @@ def lambda_max_of(
     not bound it (the caller takes c at the fit of those coefficients)."""
     magnitude = xp.clip(c, min=0.0) if positive else xp.abs(c)
     if rows:
-        magnitude = xp.sqrt(xp.sum(magnitude**2, axis=1))
+        if magnitude.shape[1] == 0:  # no task: every row has norm 0
+            magnitude = xp.zeros(magnitude.shape[:1], dtype=magnitude.dtype)
+        else:
+            magnitude = xp.reshape(group_norm(magnitude, (1,), xp=xp), (-1,))
     elif groups is not None:
         magnitude = _norms(groups, magnitude, xp)
     if weights is not None:
         weights = weights + xp.zeros_like(magnitude)
         bound = ratio(magnitude, weights, xp)
         magnitude = xp.where(weights == 0, xp.zeros_like(bound), bound)
+        # An invalid weight that could not be read now (NaN) gives NaN, not a bound.
+        magnitude = xp.where(weights == weights, magnitude, weights)
     if magnitude.shape[0] == 0:
         return xp.zeros(magnitude.shape[1:], dtype=magnitude.dtype)
     return xp.max(magnitude, axis=0)
