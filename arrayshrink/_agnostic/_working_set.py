@@ -255,7 +255,7 @@ def _inner(
     if not problem.batched:
         result = solve(inner, x_ws, replace(options, tol=tol))
         x_ws, n_iter = result.x, n_iter + result.n_iter
-        x_ws, Ax = support_step(inner, x_ws)
+        x_ws, Ax = _support_step(inner, x_ws)
         return _State(problem, _scatter(x_ws, order, ws.shape[0], xp), Ax, n_iter, options.tol)
     # Settled columns keep their x: only the others are solved again.
     open_ = ~_settled(state.check, xp)
@@ -273,7 +273,7 @@ def _n_iter_after(result: LassoResult[Array], n_iter: Array, index: Array, xp: N
     return take_columns(n_iter, index, xp) + xp.astype(result.n_iter, n_iter.dtype)
 
 
-def support_step(problem: Problem, x: Array) -> tuple[Array, Array]:
+def _support_step(problem: Problem, x: Array) -> tuple[Array, Array]:
     """x moved towards the minimizer with x's support and signs (a Newton step on the
     support, where the objective is quadratic), up to the first sign change: the
     objective decreases along that segment. FISTA finds the support long before it
