@@ -137,15 +137,13 @@ class _State:
     (whose ``n_iter`` counts the inner iterations of each column so far)."""
 
     def __init__(self, problem: Problem, x: Array, Ax: Array, n_iter: Array | int, tol: float):
-        self.x, self.Ax = x, Ax
+        self.x, self.Ax, self.xp = x, Ax, problem.xp
         self.check, self.c = certify_correlated(problem, x, Ax, tol, n_iter)
 
     @property
     def n_iter(self) -> int:
         """The most inner iterations of any column."""
-        return (
-            int(self.check.n_iter) if self.check.n_iter.ndim == 0 else int(self.check.n_iter.max())
-        )
+        return int(self.xp.max(self.check.n_iter))
 
 
 def _dual_scale(magnitude: Array, lambd: Array, xp: Namespace) -> Array:
