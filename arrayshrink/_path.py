@@ -13,12 +13,12 @@ from __future__ import annotations
 
 import itertools
 import math
-import numbers
 import warnings
 from collections.abc import Callable, Sequence
 from typing import Any, Generic, NamedTuple
 
 from arrayshrink import _backends, _problem
+from arrayshrink._agnostic._penalties import lambda_max_of
 from arrayshrink._agnostic._result import LassoResult
 from arrayshrink._lib import _compat, _validation
 from arrayshrink._lib._typing import Array, ArrayT, Namespace
@@ -321,32 +321,6 @@ def _check_data(A: Any, b: Any, xp: Namespace) -> None:
             _problem.finite(_FUNC, name, value, xp)
 
 
-def _as_array(value: Any, name: str, real: Any, b: Any, xp: Namespace) -> Array:
-    """A sequence of real numbers, or an array of the library of `b`, as an array of
-    dtype `real` on b's device."""
-    value_xp = _validation.namespace_or_none(value)
-    if value_xp is not None:
-        _validation.check_same_library(value, value_xp, xp, _FUNC, name, "b")
-        if not xp.isdtype(value.dtype, ("real floating", "integral")):
-            raise TypeError(f"{_FUNC}(): {name} must be real; got dtype {value.dtype}.")
-        _validation.check_device(_FUNC, name, value, b, data_name="b")
-        return xp.astype(value, real)
-    if isinstance(value, Sequence) and not isinstance(value, str):
-        if not all(_is_real(v) for v in value):
-            raise TypeError(f"{_FUNC}(): {name} must hold real numbers; got {value!r}.")
-        return xp.asarray([float(v) for v in value], dtype=real, device=_compat.device(b))
-    raise TypeError(
-        f"{_FUNC}(): {name} must be a sequence of numbers or an array of the library of "
-        f"b; got {type(value).__name__}."
-    )
-
-
-def _is_real(v: Any) -> bool:
-    if isinstance(v, bool) or (_compat.is_numpy_scalar(v) and "bool" in str(v.dtype)):
-        return False
-    return isinstance(v, numbers.Real)
-
-
 def _readable(a: Array) -> bool:
     """Whether the values of `a` can be checked now (not lazy, not traced)."""
     return _problem.read(lambda: a, a) is not None
@@ -359,7 +333,7 @@ def _given_lambdas(lambdas: Any, real: Any, b: Any, xp: Namespace) -> Array:
         and not isinstance(lambdas, str)
         and any(isinstance(v, Sequence) or _validation.is_array(v) for v in lambdas)
     )
-    grid = None if nested else _as_array(lambdas, "lambdas", real, b, xp)
+    grid = None if nested else _problem.real_array(_FUNC, "lambdas", lambdas, real, b, xp)
     if grid is None or grid.ndim != 1 or grid.shape[0] == 0:
         shape = "nested" if grid is None else f"shape {tuple(grid.shape)}"
         raise ValueError(
@@ -400,7 +374,7 @@ def _weights(
             f"{_FUNC}(): weights (per coefficient) and groups do not combine; give "
             "group_weights (per group)."
         )
-    w = _as_array(weights, "weights", real, b, xp)
+    w = _problem.real_array(_FUNC, "weights", weights, real, b, xp)
     if tuple(w.shape) not in ((n,), (n, 1)):
         raise ValueError(
             f"{_FUNC}(): weights must have shape ({n},) or ({n}, 1), one per coefficient; "
@@ -448,12 +422,9 @@ def _top_after(A: Any, residual: Any, w: Array, positive: bool, xp: Namespace) -
     """λ_max at the start of a path whose free coefficients hold a ridge or NNLS fit:
     the largest correlation of a penalised column with its residual, over its weight."""
     op, residual = _problem.operator(A, residual, xp, _FUNC)
-    correlation = op.adjoint(residual)
-    score = xp.clip(xp.real(correlation), min=0.0) if positive else xp.abs(correlation)
     column = w if residual.ndim == 1 else w[:, None]
-    penalised = column > 0
-    score = xp.where(penalised, score / xp.where(penalised, column, 1.0), 0.0)
-    return xp.max(score, axis=0)
+    correlation = op.adjoint(residual)
+    return lambda_max_of(correlation, column, None, positive=positive, rows=False, xp=xp)
 
 
 def _free_fit(

@@ -33,8 +33,10 @@ __all__ = [
     "operator",
     "penalty",
     "read",
+    "real_array",
     "row_groups",
     "threshold",
+    "weight_array",
 ]
 
 
@@ -259,9 +261,7 @@ def threshold(lambd: Any, x_shape: tuple[int, ...], real: Any, xp: Namespace, fu
             f"{func}(): lambd of shape {tuple(value.shape)} does not fit x of shape "
             f"{x_shape}: give {hint}."
         )
-    value = xp.astype(value, real, copy=False)
-    if invalid is not None:
-        value = xp.where(invalid, xp.full_like(value, math.nan), value)
+    value = _nan_where_invalid(xp.astype(value, real, copy=False), invalid, xp)
     # One value per column, (k,), becomes (1, k): the solver takes columns of lambd.
     missing = len(x_shape) - value.ndim
     return xp.reshape(value, (1,) * missing + tuple(value.shape))
@@ -359,7 +359,7 @@ def label_values(func: str, groups: Any) -> list[int]:
 
 
 def group_structure(
-    func: str, groups: Any, group_weights: Any, n: int, real: Any, xp: Namespace, device: Any
+    func: str, groups: Any, group_weights: Any, n: int, real: Any, xp: Namespace, b: Array
 ) -> tuple[Groups, Any]:
     """The groups of the n coefficients from their labels in [0, G), and the group
     weights as an array (G,) of dtype ``real`` (invalid entries that cannot be read
@@ -372,20 +372,7 @@ def group_structure(
         )
     weights = None
     if group_weights is not None:
-        weights = group_weights
-        if not _validation.is_array(weights):
-            if isinstance(weights, str | bytes) or not isinstance(weights, Sequence):
-                raise TypeError(
-                    f"{func}(): group_weights must be a sequence or a 1-d array of "
-                    f"numbers; got {type(weights).__name__}."
-                )
-            for weight in weights:
-                if isinstance(weight, bool) or not isinstance(weight, numbers.Real):
-                    raise TypeError(
-                        f"{func}(): group_weights must hold real numbers (one weight >= 0 "
-                        f"per group); got {weight!r}."
-                    )
-            weights = xp.asarray([float(w) for w in weights], dtype=real, device=device)
+        weights = weight_array(func, "group_weights", group_weights, real, b, xp)
         if weights.ndim != 1:
             raise ValueError(
                 f"{func}(): group_weights must be 1-d (one weight per group); got shape "
@@ -400,15 +387,8 @@ def group_structure(
             f"{f' (and {len(bad) - 1} more)' if len(bad) > 1 else ''}."
         )
     if weights is None:
-        weights = xp.ones((count,), dtype=real, device=device)
-    else:
-        weights, invalid = _validation.check_threshold(
-            weights, func, xp=xp, dtype=real, name="group_weights", data_name="b"
-        )
-        weights = xp.astype(weights, real, copy=False)
-        if invalid is not None:
-            weights = xp.where(invalid, xp.full_like(weights, math.nan), weights)
-    return _groups_of(labels, count, xp, device), weights
+        weights = xp.ones((count,), dtype=real, device=_compat.device(b))
+    return _groups_of(labels, count, xp, _compat.device(b)), weights
 
 
 def _groups_of(labels: list[int], count: int, xp: Namespace, device: Any) -> Groups:
@@ -451,3 +431,45 @@ def flatten_tasks(
 
     flat = Operator(forward, adjoint, (m * k, n * k))
     return flat, xp.reshape(b, (-1,)), xp.reshape(x0, (-1,))
+
+
+def real_array(func: str, name: str, value: Any, real: Any, b: Array, xp: Namespace) -> Array:
+    """A sequence of real numbers, or a real array of the library of ``b``, as an array
+    of dtype ``real`` on b's device (its values are not checked here)."""
+    device = _compat.device(b)
+    value_xp = _validation.namespace_or_none(value)
+    if value_xp is not None:
+        _validation.check_same_library(value, value_xp, xp, func, name, "b")
+        if not xp.isdtype(value.dtype, ("real floating", "integral")):
+            raise TypeError(f"{func}(): {name} must be real; got dtype {value.dtype}.")
+        _validation.check_device(func, name, value, b, data_name="b")
+        return xp.astype(value, real)
+    if isinstance(value, str | bytes) or not isinstance(value, Sequence):
+        raise TypeError(
+            f"{func}(): {name} must be a sequence of numbers or an array of the library of "
+            f"b; got {type(value).__name__}."
+        )
+    for entry in value:
+        if isinstance(entry, bool) or _is_numpy_bool(entry) or not isinstance(entry, numbers.Real):
+            raise TypeError(f"{func}(): {name} must hold real numbers; got {entry!r}.")
+    return xp.asarray([float(entry) for entry in value], dtype=real, device=device)
+
+
+def weight_array(func: str, name: str, value: Any, real: Any, b: Array, xp: Namespace) -> Array:
+    """Weights (finite and >= 0, as a threshold) from :func:`real_array`, checked by the
+    threshold validator where their values can be read, and NaN at the invalid
+    entries where they cannot (traced, lazy)."""
+    checked, invalid = _validation.check_threshold(
+        real_array(func, name, value, real, b, xp),
+        func,
+        xp=xp,
+        dtype=real,
+        name=name,
+        data_name="b",
+    )
+    return _nan_where_invalid(xp.astype(checked, real, copy=False), invalid, xp)
+
+
+def _nan_where_invalid(value: Array, invalid: Array | None, xp: Namespace) -> Array:
+    """NaN at the entries a validator could not check now and found invalid."""
+    return value if invalid is None else xp.where(invalid, xp.full_like(value, math.nan), value)

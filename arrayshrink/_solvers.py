@@ -8,7 +8,6 @@ generic layer (arrayshrink._agnostic._drivers) solves it, with the backend's fac
 from __future__ import annotations
 
 import functools
-import math
 import warnings
 from collections.abc import Callable
 from typing import Any, TypedDict, Unpack
@@ -212,16 +211,8 @@ def _solve(func: str, A: Any, b: Any, lambd: Any, accelerate: bool, o: dict[str,
     per_check_point = o["callback"] is not None or o["history"] or o["verbose"]
     if o["groups"] is not None:
         # Checked here, before any chunk's task: the labels travel as a list.
-        real_dtype = _validation.real_dtype(b.dtype, xp)
-        _problem.group_structure(
-            func,
-            o["groups"],
-            o["group_weights"],
-            int(x0.shape[0]),
-            real_dtype,
-            xp,
-            _compat.device(b),
-        )
+        n = int(x0.shape[0])
+        _problem.group_structure(func, o["groups"], o["group_weights"], n, real, xp, b)
         o = {**o, "groups": _problem.label_values(func, o["groups"])}
     # Multi-task columns are one problem; group weights of a Dask array stay in the graph.
     coupled = per_check_point or o["multitask"] or _validation.is_array(o["group_weights"])
@@ -380,7 +371,7 @@ def _penalty(
         return _problem.penalty(A, threshold, l2=l2, positive=positive, dtype=b.dtype, xp=xp)
     real = _validation.real_dtype(b.dtype, xp)
     groups, weights = _problem.group_structure(
-        func, o["groups"], o["group_weights"], int(x0.shape[0]), real, xp, device
+        func, o["groups"], o["group_weights"], int(x0.shape[0]), real, xp, b
     )
     if x0.ndim == 1:
         scale = weights * threshold  # threshold: a number, or shape (1,)
@@ -677,28 +668,21 @@ def _structured_lambda_max(
 ) -> Any:
     """lambda_max's computation, with unpenalised coefficients fitted first."""
     real = _validation.real_dtype(b.dtype, xp)
-    n, device = op.shape[1], _compat.device(b)
+    n = op.shape[1]
     per_coefficient = None  # the weight of each coefficient, for the free fit
     if weights is not None:
-        if not _validation.is_array(weights) and isinstance(weights, list | tuple):
-            weights = xp.asarray([float(w) for w in weights], dtype=real, device=device)
-        shape = (n,) if o["multitask"] or b.ndim == 1 else (n, 1)
-        value, invalid = _validation.check_threshold(
-            weights, func, xp=xp, dtype=real, name="weights", data_name="b"
-        )
-        if tuple(getattr(value, "shape", ())) not in ((n,), (n, 1)):
+        value = _problem.weight_array(func, "weights", weights, real, b, xp)
+        if tuple(value.shape) not in ((n,), (n, 1)):
             raise ValueError(
                 f"{func}(): weights must have shape ({n},) or ({n}, 1), one per "
-                f"coefficient; got {getattr(weights, 'shape', ())}."
+                f"coefficient; got {tuple(value.shape)}."
             )
-        value = xp.astype(value, real, copy=False)
-        if invalid is not None:
-            value = xp.where(invalid, xp.full_like(value, math.nan), value)
+        shape = (n,) if o["multitask"] or b.ndim == 1 else (n, 1)
         per_coefficient = value = xp.reshape(value, shape)
     groups = None
     if o["groups"] is not None:
         groups, value = _problem.group_structure(
-            func, o["groups"], o["group_weights"], n, real, xp, device
+            func, o["groups"], o["group_weights"], n, real, xp, b
         )
         per_coefficient = groups.spread(value, xp)
         value = value if b.ndim == 1 else value[:, None]
