@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import ast
 import importlib.util
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -160,3 +162,19 @@ def load_example(name: str) -> Any:
 long_solve = pytest.mark.eager_only(
     reason="a long solve computes at every check point; the short solves cover it"
 )
+
+
+@contextmanager
+def counting_dask_computes() -> Iterator[list[int]]:
+    """Count the graphs Dask is asked to compute (each a round trip on a cluster), on
+    the synchronous scheduler."""
+    import dask
+
+    counts: list[int] = []
+
+    def get(graph: Any, keys: Any, **kwargs: Any) -> Any:
+        counts.append(1)
+        return dask.get(graph, keys, **kwargs)
+
+    with dask.config.set(scheduler=get):
+        yield counts

@@ -7,13 +7,12 @@ norm of A, and counts of the computes Dask is asked for.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from types import ModuleType
 from typing import Any
 
 import numpy as np
 import pytest
+from _support import counting_dask_computes
 
 from arrayshrink import fista, ista, lambda_max
 
@@ -45,26 +44,11 @@ def _per_chunk(solver: Any, A: np.ndarray, B: np.ndarray, widths: list[int], **k
     return {field: np.concatenate([getattr(p, field) for p in parts], axis=-1) for field in FIELDS}
 
 
-@contextmanager
-def _counting_computes(da: ModuleType) -> Iterator[list[int]]:
-    """Count the graphs Dask is asked to compute (each a round trip on a cluster)."""
-    import dask
-
-    counts: list[int] = []
-
-    def get(graph: Any, keys: Any, **kwargs: Any) -> Any:
-        counts.append(1)
-        return dask.get(graph, keys, **kwargs)
-
-    with dask.config.set(scheduler=get):
-        yield counts
-
-
 @pytest.mark.parametrize("solver", [fista, ista])
 def test_batch_chunked_along_columns_is_numpy_on_each_chunk(da: ModuleType, solver: Any) -> None:
     A, B = _batch()
     widths = [8, 8, 8, 6]
-    with _counting_computes(da) as computes:
+    with counting_dask_computes() as computes:
         result = solver(A, da.from_array(B, chunks=(B.shape[0], 8)), 0.5, max_iter=5000)
     assert computes == []  # lazy: nothing computed until asked
     assert all(isinstance(getattr(result, f), da.Array) for f in FIELDS)
@@ -205,7 +189,7 @@ def test_rows_chunked_problem_computes_only_at_check_points(da: ModuleType) -> N
     A, B = _batch(m=400, n=40, k=1, seed=3)
     b = B[:, 0]
     A_dask, b_dask = da.from_array(A, chunks=(100, 40)), da.from_array(b, chunks=100)
-    with _counting_computes(da) as computes:
+    with counting_dask_computes() as computes:
         result = fista(A_dask, b_dask, 2.0, max_iter=60, check_every=20, tol=0.0)
     # The step (one pass over A) and the first iterate, then per check point the
     # persisted state and the verdict: never one per iteration.

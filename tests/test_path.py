@@ -8,15 +8,13 @@ objective), and the group optimality (KKT) conditions.
 from __future__ import annotations
 
 import warnings
-from collections.abc import Iterator
-from contextlib import contextmanager
 from types import ModuleType
 from typing import Any
 
 import numpy as np
 import pytest
 from _problems import lasso_problem
-from _support import to_numpy
+from _support import counting_dask_computes, to_numpy
 from sklearn.linear_model import MultiTaskLasso
 from sklearn.linear_model import lasso_path as sklearn_path
 
@@ -386,21 +384,6 @@ def test_jitted_given_lambdas(jax: ModuleType, problem: tuple) -> None:
     assert_at_optimum(A, b, np.asarray(path.x), reference_path(A, b, np.asarray(given)), given)
 
 
-@contextmanager
-def _counting_computes() -> Iterator[list[int]]:
-    """Count the graphs Dask is asked to compute."""
-    import dask
-
-    counts: list[int] = []
-
-    def get(graph: Any, keys: Any, **kwargs: Any) -> Any:
-        counts.append(1)
-        return dask.get(graph, keys, **kwargs)
-
-    with dask.config.set(scheduler=get):
-        yield counts
-
-
 def test_dask_batch_is_one_lazy_chain_per_chunk(
     da: ModuleType, problem: tuple, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -418,7 +401,7 @@ def test_dask_batch_is_one_lazy_chain_per_chunk(
         return solve_block(*args)
 
     monkeypatch.setattr(_solvers, "_solve_block", counted)
-    with _counting_computes() as computes:
+    with counting_dask_computes() as computes:
         path = lasso_path(A, da.from_array(B, chunks=(M, 2)), n_lambdas=5, eps=1e-2)
         assert computes == []  # nothing computed until asked
         assert all(isinstance(field, da.Array) for field in path)
@@ -436,7 +419,7 @@ def test_dask_single_signal_is_one_lazy_chain(da: ModuleType, problem: tuple) ->
     import dask
 
     A, b, _ = problem
-    with _counting_computes() as computes:
+    with counting_dask_computes() as computes:
         path = lasso_path(A, da.from_array(b), n_lambdas=5, eps=1e-2)
         assert computes == []
         values = dask.compute(*path)
