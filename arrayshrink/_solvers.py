@@ -648,6 +648,11 @@ def lambda_max(
     for name in ("positive", "multitask"):
         _problem.check_flag(func, name, o[name])
     _check_structure(func, o)
+    if weights is not None and groups is not None:
+        raise ValueError(
+            f"{func}(): weights (per coefficient) and groups do not combine; weight the "
+            "groups with group_weights."
+        )
     xp = _problem.checked_namespace(func, xp, _problem.namespace(func, data, A, None, weights))
     _validation.check_floating(data, xp, func, name="b")
     if data.ndim not in (1, 2) or (multitask and data.ndim != 2):

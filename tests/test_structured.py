@@ -262,6 +262,12 @@ def test_bad_structured_arguments(kwargs: dict, error: type, match: str) -> None
         fista(A, B, 0.1, **kwargs)
 
 
+def test_lambda_max_rejects_weights_with_groups() -> None:
+    A, b = _data(19, 10, 6, None)
+    with pytest.raises(ValueError, match=r"weights .* and groups do not combine"):
+        lambda_max(A, b, weights=np.ones(6), groups=[0, 0, 1, 1, 2, 2])
+
+
 def test_lambd_shapes_that_do_not_fit_the_penalty_raise() -> None:
     A, B = _data(10, 10, 6, 2)
     with pytest.raises(ValueError, match="with groups, lambd is a number or one value per column"):

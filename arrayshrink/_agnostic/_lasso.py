@@ -40,7 +40,6 @@ __all__ = [
     "certify_correlated",
     "fixed_step",
     "iteration",
-    "lambda_max",
     "power_lipschitz",
     "start",
 ]
@@ -105,11 +104,6 @@ class Problem:
         return replace(
             self, b=take_columns(self.b, index, xp), penalty=columns_of(self.penalty, index, xp)
         )
-
-
-def lambda_max(op: Operator, b: Array, *, xp: Namespace) -> Array:
-    """max_j |A^H b|_j per column: the smallest lambd for which x = 0 is optimal."""
-    return as_array(xp.max(xp.abs(op.adjoint(b)), axis=0), xp)
 
 
 # Power iterations: the estimate is read every _POWER_CHECK iterations (a round trip on
