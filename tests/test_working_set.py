@@ -200,3 +200,42 @@ def test_data_near_the_largest_float_is_not_certified() -> None:
         with pytest.warns(arrayshrink.ConvergenceWarning, match="non-finite"):
             result = fista(A, b * 1e300, 1e299)
     assert not bool(result.converged)
+
+
+def _support_problem(A: np.ndarray, b: np.ndarray, lambd: float) -> Any:
+    """The internal problem of fista(A, b, lambd) on NumPy (the Lasso, a matrix A)."""
+    from arrayshrink._agnostic import _lasso, _penalties
+    from arrayshrink._lib import _compat
+
+    xp = _compat.array_namespace(A)
+    operator = _lasso.Operator(lambda x: A @ x, lambda r: r @ A, A.shape, A)
+    return _lasso.Problem(operator, b, _penalties.L1(lambd, xp), xp, 0.0, np.float64, np.float64)
+
+
+def test_support_step_drops_extra_coefficients_to_reach_the_optimum() -> None:
+    """From the optimum's support plus wrong coefficients (as FISTA leaves them before
+    its support settles), the repeated Newton step on the support drops them one by
+    one and lands on scikit-learn's optimum; the objective decreases."""
+    A, b, _, _ = lasso_problem(4, 80, 120)
+    lambd = 0.002 * float(lambda_max(A, b))  # a small threshold: a large support
+    optimum = _sklearn(A, b, lambd)
+    support = np.flatnonzero(optimum)
+    assert 20 < support.size < 74
+    rng = np.random.default_rng(4)
+    extra = rng.choice(np.flatnonzero(optimum == 0), 6, replace=False)
+    x = optimum.copy()
+    x[extra] = 1e-3 * rng.choice([-1.0, 1.0], 6)
+    x[support] *= 1.0 + 0.1 * rng.standard_normal(support.size)  # signs kept
+    stepped, Ax = _working_set._support_step(_support_problem(A, b, lambd), x)
+    np.testing.assert_allclose(stepped, optimum, atol=1e-9)
+    np.testing.assert_allclose(Ax, A @ stepped, atol=1e-12)
+    assert _objective(A, b, stepped, lambd) < _objective(A, b, x, lambd)
+
+
+def test_support_step_of_more_than_m_coefficients_is_not_taken() -> None:
+    """A support larger than m leaves a singular system: x comes back unchanged."""
+    A, b, _, _ = lasso_problem(5, 20, 60)
+    x = np.random.default_rng(5).standard_normal(60)
+    stepped, Ax = _working_set._support_step(_support_problem(A, b, 0.1), x)
+    np.testing.assert_array_equal(stepped, x)
+    np.testing.assert_allclose(Ax, A @ x, atol=1e-12)

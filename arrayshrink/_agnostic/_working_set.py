@@ -73,6 +73,9 @@ _STALLED = 0.5
 _DENSE = 2
 # A screening test passes by this relative margin only, against rounding in c.
 _SCREEN_MARGIN = 1e-9
+# At most this many Newton steps on the support, each dropping the coefficients that
+# reach zero (a linear solve each, on a support of at most m coefficients).
+_SUPPORT_ROUNDS = 20
 
 
 def applies(problem: Problem, options: Options) -> bool:
@@ -274,10 +277,12 @@ def _n_iter_after(result: LassoResult[Array], n_iter: Array, index: Array, xp: N
 def _support_step(problem: Problem, x: Array) -> tuple[Array, Array]:
     """x moved towards the minimizer with x's support and signs (a Newton step on the
     support, where the objective is quadratic), up to the first sign change: the
-    objective decreases along that segment. FISTA finds the support long before it
-    converges on an ill-conditioned support; this finishes in one linear solve.
-    Returns x and A x; x unchanged where the step is not taken (a support of m or more
-    coefficients, a singular system, or no decrease)."""
+    objective decreases along that segment. The coefficients that reach zero leave the
+    support and the step is taken again on the rest (the Gram matrix's sub-block), up
+    to _SUPPORT_ROUNDS times or until a full step: FISTA finds a superset of the support
+    long before it converges on an ill-conditioned support, and this finishes in a few
+    linear solves. Returns x and A x; x unchanged where no step is taken (a support of
+    more than m coefficients, a singular system, or no decrease)."""
     xp, A = problem.xp, problem.op.matrix
     assert A is not None
     order = xp.argsort(xp.astype(x == 0, index_dtype(xp)), stable=True)  # support first
@@ -285,34 +290,55 @@ def _support_step(problem: Problem, x: Array) -> tuple[Array, Array]:
     support = order[:size]
     A_S = xp.take(A, support, axis=1)
     x_S = xp.take(x, support, axis=0)
-    if not 0 < size < A.shape[0] or not hasattr(xp, "linalg"):
+    if not 0 < size <= A.shape[0] or not hasattr(xp, "linalg"):
         return x, A_S @ x_S
     l1 = _l1_part(problem.penalty)
     assert l1 is not None
-    lambd = _restricted_l1(l1, support, xp).lambd
+    lambd = _restricted_l1(l1, support, xp).lambd + xp.zeros_like(x_S)
     ridge = problem.penalty.ridge
-    sign = xp.sign(x_S)
     gram = xp.matrix_transpose(A_S) @ A_S
     if ridge:
         gram = gram + ridge * xp.eye(size, dtype=gram.dtype, device=device_of(gram))
-    try:
-        z = xp.linalg.solve(gram, problem.b @ A_S - lambd * sign)
-    except (ValueError, RuntimeError):  # singular: NumPy's LinAlgError, torch's
-        return x, A_S @ x_S
-    # The segment from x_S to z up to the first coefficient that reaches zero.
-    crossing = z * sign <= 0
-    reach = ratio(xp.abs(x_S), xp.abs(x_S - z), xp)
-    reach = xp.where(crossing, reach, xp.full_like(reach, math.inf))
-    t = min(1.0, float(xp.min(reach)))
-    new = x_S + t * (z - x_S)
-    new = xp.where(crossing & (reach <= t), xp.zeros_like(new), new)
+    # The gradient of the quadratic at 0, with the L1 term of x's signs.
+    linear = problem.b @ A_S - lambd * xp.sign(x_S)
 
     def objective(v: Array, Av: Array) -> float:
         fit = 0.5 * xp.sum((Av - problem.b) ** 2)
         return float(fit + xp.sum(lambd * xp.abs(v)) + 0.5 * ridge * xp.sum(v**2))
 
-    A_new, A_old = A_S @ new, A_S @ x_S
-    if not objective(new, A_new) < objective(x_S, A_old):
+    A_old = A_S @ x_S
+    v = x_S
+    for _ in range(_SUPPORT_ROUNDS):
+        v, full = _step_on_support(gram, linear, v, xp)
+        if full:
+            break
+    A_new = A_S @ v
+    if not objective(v, A_new) < objective(x_S, A_old):
         return x, A_old
     rest = xp.zeros((x.shape[0] - size,), dtype=x.dtype, device=device_of(x))
-    return xp.take(xp.concat([new, rest]), xp.argsort(order), axis=0), A_new
+    return xp.take(xp.concat([v, rest]), xp.argsort(order), axis=0), A_new
+
+
+def _step_on_support(gram: Array, linear: Array, v: Array, xp: Namespace) -> tuple[Array, bool]:
+    """One step of :func:`_support_step` from v, on v's nonzero coefficients: v moved
+    to the minimizer of the quadratic there (True), or up to the first coefficient that
+    reaches zero, set to zero (False). v unchanged (True) where the system is singular."""
+    active = v != 0
+    order = xp.argsort(xp.astype(~active, index_dtype(xp)), stable=True)  # active first
+    keep = order[: int(xp.sum(xp.astype(active, index_dtype(xp))))]
+    v_k = xp.take(v, keep, axis=0)
+    try:
+        z = xp.linalg.solve(
+            xp.take(xp.take(gram, keep, axis=0), keep, axis=1), xp.take(linear, keep, axis=0)
+        )
+    except (ValueError, RuntimeError):  # singular: NumPy's LinAlgError, torch's
+        return v, True
+    sign = xp.sign(v_k)
+    crossing = z * sign <= 0
+    reach = ratio(xp.abs(v_k), xp.abs(v_k - z), xp)
+    reach = xp.where(crossing, reach, xp.full_like(reach, math.inf))
+    t = min(1.0, float(xp.min(reach)))
+    moved = v_k + t * (z - v_k)
+    moved = xp.where(crossing & (reach <= t), xp.zeros_like(moved), moved)
+    rest = xp.zeros((v.shape[0] - keep.shape[0],), dtype=v.dtype, device=device_of(v))
+    return xp.take(xp.concat([moved, rest]), xp.argsort(order), axis=0), t >= 1.0
