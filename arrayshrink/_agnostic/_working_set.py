@@ -173,8 +173,11 @@ def _ranking(
         radius = xp.sqrt(2.0 * gap)
         safe = correlation + norms_x * radius < lambd * (1.0 - _SCREEN_MARGIN)
         screened = screened | _features(safe, xp, xp.all)
-    distance = ratio(xp.clip(lambd - correlation, min=0.0), norms_x, xp)
-    distance = xp.where(lambd - correlation < 0, (lambd - correlation) / norms_x, distance)
+    # (lambd - correlation) / ||A_j||, signed; a zero column (never violating) at +inf.
+    slack, excess = lambd - correlation, correlation - lambd
+    distance = ratio(xp.clip(slack, min=0.0), norms_x, xp) - ratio(
+        xp.clip(excess, min=0.0), norms_x, xp
+    )
     support = _features(state.x != 0, xp, xp.any)
     priority = _features(distance, xp, xp.min)
     priority = xp.where(support, xp.full_like(priority, -math.inf), priority)
@@ -322,10 +325,14 @@ def _support_step(problem: Problem, x: Array) -> tuple[Array, Array]:
 def _step_on_support(gram: Array, linear: Array, v: Array, xp: Namespace) -> tuple[Array, bool]:
     """One step of :func:`_support_step` from v, on v's nonzero coefficients: v moved
     to the minimizer of the quadratic there (True), or up to the first coefficient that
-    reaches zero, set to zero (False). v unchanged (True) where the system is singular."""
+    reaches zero, set to zero (False). v unchanged (True) where the system is singular
+    or no coefficient is left."""
     active = v != 0
+    size = int(xp.sum(xp.astype(active, index_dtype(xp))))
+    if size == 0:  # every coefficient reached zero: nothing left to step on
+        return v, True
     order = xp.argsort(xp.astype(~active, index_dtype(xp)), stable=True)  # active first
-    keep = order[: int(xp.sum(xp.astype(active, index_dtype(xp))))]
+    keep = order[:size]
     v_k = xp.take(v, keep, axis=0)
     try:
         z = xp.linalg.solve(
