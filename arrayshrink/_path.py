@@ -18,6 +18,7 @@ from collections.abc import Callable, Sequence
 from typing import Any, Generic, NamedTuple
 
 from arrayshrink import _backends, _problem
+from arrayshrink._agnostic._homotopy import homotopy
 from arrayshrink._agnostic._penalties import lambda_max_of
 from arrayshrink._agnostic._result import LassoResult
 from arrayshrink._lib import _compat, _validation
@@ -33,6 +34,11 @@ _FIELDS = ("x", "gap", "objective", "converged", "n_iter")
 
 # At most this many thresholds are listed by value in a warning.
 _LISTED = 5
+
+# The homotopy stops after this many events per row or column of A (the smaller), plus
+# the floor: a path rarely has more than about twice its largest support's events.
+_HOMOTOPY_EVENTS = 4
+_HOMOTOPY_EVENTS_FLOOR = 100
 
 
 class LassoPath(NamedTuple, Generic[ArrayT]):
@@ -255,7 +261,7 @@ def lasso_path(
     else:
         grid = _given_lambdas(lambdas, real, b, xp)
     thresholds = _thresholds(grid, w, data.ndim == 2 and not multitask, xp)
-    return _run(solve, A, b, grid, thresholds, options, xp)
+    return _run(solve, A, b, grid, thresholds, options, xp, w)
 
 
 # --- the arguments ----------------------------------------------------------------------
@@ -487,6 +493,7 @@ def _run(
     thresholds: Array,
     options: dict[str, Any],
     xp: Namespace,
+    w: Array | None,
 ) -> LassoPath[Any]:
     loops = _backends.solver_loops(_backends.profile(xp))
     traced = loops is not None and not all(
@@ -504,7 +511,8 @@ def _run(
         fields = _python_path(solve, A, b[:, None], column, options, xp)
         fields = [fields[0][:, 0, :], *(field[0, :] for field in fields[1:])]
     else:
-        fields = _python_path(solve, A, b, thresholds, options, xp)
+        starts = _homotopy_starts(A, b, grid, w, options, xp)
+        fields = _python_path(solve, A, b, thresholds, options, xp, starts)
     path = LassoPath(grid, *fields)
     if not traced:
         _warn_unconverged(path, options, xp)
@@ -532,6 +540,31 @@ def _at(thresholds: Array, i: Any, xp: Namespace) -> Any:
     return lambd
 
 
+def _homotopy_starts(
+    A: Any, b: Any, grid: Array, w: Array | None, options: dict[str, Any], xp: Namespace
+) -> list[Array | None] | None:
+    """The homotopy's solutions at the grid's thresholds, the starting points of their
+    certified solves (arrayshrink._agnostic._homotopy), where it applies: one real
+    eager signal, A a matrix of its library and dtype with a linalg extension, the L1
+    penalty (weighted, all weights > 0; x >= 0; with a ridge); else None."""
+    if (
+        b.ndim != 1
+        or _backends.profile(xp).lazy
+        or _compat.namespace_for(A) is not xp
+        or A.dtype != b.dtype
+        or not xp.isdtype(b.dtype, "real floating")
+        or not hasattr(xp, "linalg")
+        or any(name in options for name in ("groups", "group_weights", "multitask"))
+        or (w is not None and not bool(xp.all(w > 0)))
+    ):
+        return None
+    mus = [float(grid[i]) for i in range(grid.shape[0])]
+    events = _HOMOTOPY_EVENTS * min(A.shape) + _HOMOTOPY_EVENTS_FLOOR
+    positive = bool(options.get("positive", False))
+    ridge = float(options["l2"])
+    return homotopy(A, b, mus, w, ridge, positive, events, xp=xp)
+
+
 def _python_path(
     solve: Callable[..., LassoResult[Any]],
     A: Any,
@@ -539,14 +572,19 @@ def _python_path(
     thresholds: Array,
     options: dict[str, Any],
     xp: Namespace,
+    starts: list[Array | None] | None = None,
 ) -> list[Array]:
-    """Solve point after point; the solvers' warnings are kept back (the path warns
-    once for all its points) and any other warning is passed on once."""
+    """Solve point after point, each from the homotopy's solution there where given
+    (the caller's x0 first), else from the previous point's solution; the solvers'
+    warnings are kept back (the path warns once for all its points) and any other
+    warning is passed on once."""
     results = []
     x = options["x0"]
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         for i in range(thresholds.shape[-1]):
+            if starts is not None and starts[i] is not None and (i or x is None):
+                x = starts[i]
             result = solve(A, b, _at(thresholds, i, xp), **{**options, "x0": x})
             results.append(result)
             x = result.x

@@ -221,6 +221,8 @@ def solve_working_set(
     state = _State(problem, x0, problem.op.forward(x0), 0, options.tol)
     if not bool(xp.all(xp.isfinite(state.check.gap))):
         return solve(problem, x0, options)  # NaN data: the plain solve says so
+    if bool(xp.all(_settled(state.check, xp))):
+        return _result(state)  # x0 is certified (a path's proposal): no work
     norms = xp.sqrt(xp.sum(A * A, axis=0))
     screened = xp.zeros((n,), dtype=xp.bool, device=device_of(A))
     size, gap = 0, math.inf

@@ -1,0 +1,370 @@
+"""The Lasso homotopy: the exact path of solutions, followed from lambda_max downwards.
+
+For the (weighted, elastic-net, optionally non-negative) Lasso
+
+    minimize 1/2 ||A x - b||^2 + (l2/2) ||x||^2 + mu sum_j w_j |x_j|
+
+the solution is piecewise linear in mu (Osborne, Presnell and Turlach 2000; Efron et
+al.'s LARS with the Lasso modification). On a stretch where the support S and its signs
+s are fixed, x_S(mu) solves (G_S + l2 I) x_S = A_S^T b - mu (w s)_S, so as mu decreases
+by g, x_S moves by g d with d = (G_S + l2 I)^{-1} (w s)_S, and every correlation
+c_j = A_j^T (b - A x) moves by -g a_j with a = A^T A_S d. The stretch ends where an
+inactive correlation reaches +-mu w_j (that feature joins) or an active coefficient
+reaches zero (it leaves). Each event costs one product with A^T and one with A_S;
+the inverse of the support's Gram matrix is updated, not refactored (a bordered
+inverse when a feature joins, a Schur complement when one leaves).
+
+Between two thresholds mu_t > mu_{t+1} of the grid, the homotopy follows only the
+features of the strong set (Tibshirani et al. 2012: the active ones and those with
+|c_j| >= (2 mu_{t+1} - mu_t) w_j at mu_t), so each event's product with A^T runs over
+those columns; at mu_{t+1} every correlation is computed afresh, and a feature outside
+the set that violates its bound (the rule is a heuristic) joins the set and the stretch
+is followed again from mu_t. The fresh correlations also clear the rounding that the
+updates built up.
+
+The path reads off x at the thresholds it is asked for, exactly (up to rounding), and
+uses them as the starting points of the certified solves (arrayshrink._path): the
+homotopy proposes, the solvers' duality gap decides. So the homotopy may stop early
+and safely: on a singular support (as many coefficients as rows, without a ridge), on
+rounding it can no longer correct, or after ``max_events``; the thresholds it did not
+reach get no proposal.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import NamedTuple
+
+from arrayshrink._agnostic._columns import device_of
+from arrayshrink._lib._typing import Array, Namespace
+
+__all__ = ["homotopy"]
+
+# The linear system of the direction is trusted while its relative residual stays below
+# this power of the dtype's epsilon; above it the inverse is rebuilt from the Gram
+# matrix once, and the homotopy stops if that does not help.
+_RESIDUAL_POWER = 0.5
+# A feature outside the strong set violates its bound when its correlation exceeds it
+# by more than this relative margin (rounding in the fresh correlations).
+_VIOLATION = 1e-9
+# Joins kept as a low-rank term of the inverse before it is formed (see _Inverse).
+_PENDING = 32
+# A joining feature whose Schur complement is below this fraction of its squared norm
+# makes the support's Gram matrix numerically singular: the homotopy stops there.
+_SINGULAR = 1e-10
+
+
+class _Inverse(NamedTuple):
+    """The inverse H of the support's G_S + l2 I, with the joins since it was last
+    formed kept as a low-rank term: H = [[base, 0], [0, 0]] + V diag(scale) V^T, V of
+    shape (size, joins). Joining borders H by one row and column; forming it is a pass
+    over k^2 entries, so it is done once per _PENDING joins (and before a leave), not
+    once per join."""
+
+    base: Array
+    V: Array
+    scale: Array
+
+    @classmethod
+    def of(cls, base: Array, xp: Namespace) -> _Inverse:
+        size = base.shape[0]
+        V = xp.zeros((size, 0), dtype=base.dtype, device=device_of(base))
+        return cls(base, V, xp.zeros((0,), dtype=base.dtype, device=device_of(base)))
+
+    def apply(self, t: Array, xp: Namespace) -> Array:
+        """H t."""
+        size, joins = self.base.shape[0], self.V.shape[1]
+        if not joins:
+            return self.base @ t
+        head = self.base @ t[:size]
+        tail = xp.zeros((joins,), dtype=t.dtype, device=device_of(t))
+        return xp.concat([head, tail]) + self.V @ (self.scale * (t @ self.V))
+
+    def border(self, u: Array, schur: float, xp: Namespace) -> _Inverse:
+        """The inverse after a join whose column gives u = H g and the Schur complement:
+        [[H, 0], [0, 0]] + v v^T / schur with v = (u, -1)."""
+        v = xp.concat([u, -xp.ones((1,), dtype=u.dtype, device=device_of(u))])
+        row = xp.zeros((1, self.V.shape[1]), dtype=u.dtype, device=device_of(u))
+        V = xp.concat([xp.concat([self.V, row], axis=0), v[:, None]], axis=1)
+        new_scale = xp.full((1,), 1.0 / schur, dtype=u.dtype, device=device_of(u))
+        scale = xp.concat([self.scale, new_scale])
+        inverse = _Inverse(self.base, V, scale)
+        return inverse.formed(xp) if V.shape[1] >= _PENDING else inverse
+
+    def formed(self, xp: Namespace) -> _Inverse:
+        """The same H with no pending joins."""
+        joins = self.V.shape[1]
+        if not joins:
+            return self
+        H = _bordered(self.base, joins, xp) + (self.V * self.scale) @ xp.matrix_transpose(self.V)
+        return _Inverse.of(H, xp)
+
+
+class _Support:
+    """The active features in order of joining: their indices, signs, coefficients, the
+    columns A_S and the inverse H of G_S + l2 I (arrays of A's library, never mutated,
+    so a copy of the object is a snapshot; the indices and signs as Python lists)."""
+
+    def __init__(self, A: Array, w: Array, ridge: float, xp: Namespace):
+        self.A, self.w, self.ridge, self.xp = A, w, ridge, xp
+        m, n = A.shape
+        self.index: list[int] = []
+        self.sign: list[float] = []
+        self.x = xp.zeros((0,), dtype=A.dtype, device=device_of(A))
+        self.target = xp.zeros((0,), dtype=A.dtype, device=device_of(A))  # (w s)_S
+        self.columns = xp.zeros((m, 0), dtype=A.dtype, device=device_of(A))
+        self.inverse = _Inverse.of(xp.zeros((0, 0), dtype=A.dtype, device=device_of(A)), xp)
+        self.features = xp.arange(n, device=device_of(A))
+        self.mask = xp.zeros((n,), dtype=xp.bool, device=device_of(A))
+
+    def snapshot(self) -> _Support:
+        copy = _Support.__new__(_Support)
+        copy.__dict__.update(self.__dict__, index=list(self.index), sign=list(self.sign))
+        return copy
+
+    def join(self, j: int, sign: float) -> bool:
+        """Feature j joins with its sign (coefficient 0); False where the support's
+        Gram matrix would be numerically singular (nothing changes then)."""
+        xp = self.xp
+        column = self.A[:, j]
+        g = column @ self.columns  # A_S^T A_j
+        u = self.inverse.apply(g, xp)
+        own = float(xp.sum(column * column)) + self.ridge
+        schur = own - float(xp.sum(g * u))
+        if not schur > _SINGULAR * own:
+            return False
+        self.inverse = self.inverse.border(u, schur, xp)
+        self.columns = xp.concat([self.columns, column[:, None]], axis=1)
+        self.x = xp.concat([self.x, xp.zeros((1,), dtype=self.x.dtype, device=device_of(self.x))])
+        self.target = xp.concat([self.target, sign * self.w[j : j + 1]])
+        self.mask = self.mask | (self.features == j)
+        self.index.append(j)
+        self.sign.append(sign)
+        return True
+
+    def leave(self, p: int) -> None:
+        """The feature at position p of the support leaves (its coefficient is 0)."""
+        xp = self.xp
+        H = self.inverse.formed(xp).base
+        keep = xp.asarray([i for i in range(len(self.index)) if i != p], device=device_of(H))
+        h = xp.take(H[:, p], keep, axis=0)
+        rest = xp.take(xp.take(H, keep, axis=0), keep, axis=1)
+        self.inverse = _Inverse.of(rest - (h[:, None] / H[p, p]) * h[None, :], xp)
+        self.columns = xp.take(self.columns, keep, axis=1)
+        self.x = xp.take(self.x, keep, axis=0)
+        self.target = xp.take(self.target, keep, axis=0)
+        self.mask = self.mask & (self.features != self.index[p])
+        del self.index[p], self.sign[p]
+
+    def rebuild(self) -> bool:
+        """H refactored from A_S (after rounding built up); False where singular."""
+        xp = self.xp
+        gram = xp.matrix_transpose(self.columns) @ self.columns
+        size = len(self.index)
+        gram = gram + self.ridge * xp.eye(size, dtype=gram.dtype, device=device_of(gram))
+        try:
+            H = xp.linalg.inv(gram)
+        except (ValueError, RuntimeError):  # singular: NumPy's LinAlgError, torch's
+            return False
+        self.inverse = _Inverse.of(H, xp)
+        return bool(xp.all(xp.isfinite(H)))
+
+    def full(self, n: int) -> Array:
+        """x as a vector of all n coefficients (zero off the support): a gather."""
+        xp = self.xp
+        slot = [len(self.index)] * n
+        for position, j in enumerate(self.index):
+            slot[j] = position
+        padded = xp.concat([self.x, xp.zeros((1,), dtype=self.x.dtype, device=device_of(self.x))])
+        return xp.take(padded, xp.asarray(slot, device=device_of(self.x)), axis=0)
+
+
+def _bordered(H: Array, count: int, xp: Namespace) -> Array:
+    """[[H, 0], [0, 0]] with `count` zero rows and columns: zero rows appended twice,
+    the second time to the transpose (rows are contiguous blocks; columns are not)."""
+    size = H.shape[0]
+    rows = xp.concat([H, xp.zeros((count, size), dtype=H.dtype, device=device_of(H))], axis=0)
+    more = xp.zeros((count, size + count), dtype=H.dtype, device=device_of(H))
+    return xp.matrix_transpose(xp.concat([xp.matrix_transpose(rows), more], axis=0))
+
+
+class _Stretch(NamedTuple):
+    """The data of one stretch of the path: the candidate features (indices into A),
+    their columns, weights and correlations at the stretch's start."""
+
+    features: Array
+    columns: Array
+    w: Array
+    c: Array
+
+
+def homotopy(
+    A: Array,
+    b: Array,
+    mus: list[float],
+    weights: Array | None,
+    ridge: float,
+    positive: bool,
+    max_events: int,
+    *,
+    xp: Namespace,
+) -> list[Array | None]:
+    """The solutions at the decreasing thresholds ``mus`` (threshold mu times the
+    positive `weights`, or mu alone), each an (n,) array, or None for the thresholds
+    the homotopy did not reach (module docstring). A real (m, n) and b (m,), eager."""
+    n = A.shape[1]
+    w = xp.ones((n,), dtype=A.dtype, device=device_of(A)) if weights is None else weights
+    c = b @ A  # the correlations at x = 0
+    reach = _magnitude(c, positive, xp) / w
+    top = int(xp.argmax(reach))
+    mu = float(reach[top])
+    proposals: list[Array | None] = [None] * len(mus)
+    t = 0
+    while t < len(mus) and (mus[t] >= mu or not mu > 0):
+        proposals[t] = xp.zeros((n,), dtype=A.dtype, device=device_of(A))
+        t += 1
+    support = _Support(A, w, ridge, xp)
+    if t == len(mus) or not support.join(top, 1.0 if float(c[top]) >= 0 else -1.0):
+        return proposals
+    events = _Budget(max_events)
+    while t < len(mus):
+        start = support.snapshot()
+        strong = support.mask | (_magnitude(c, positive, xp) >= (2.0 * mus[t] - mu) * w)
+        while True:
+            index = xp.nonzero(strong)[0]
+            stretch = _Stretch(
+                index, xp.take(A, index, axis=1), xp.take(w, index, axis=0), xp.take(c, index)
+            )
+            if not _follow(support, stretch, mu, mus[t], positive, events):
+                return proposals
+            c = (b - support.columns @ support.x) @ A  # afresh, on every feature
+            bound = mus[t] * w * (1.0 + _VIOLATION)
+            missed = ~strong & (_magnitude(c, positive, xp) > bound)
+            if not bool(xp.any(missed)):
+                break
+            strong, support = strong | missed, start.snapshot()
+        mu = mus[t]
+        proposals[t] = support.full(n)
+        t += 1
+    return proposals
+
+
+class _Budget:
+    """The events left to the homotopy."""
+
+    def __init__(self, events: int):
+        self.left = events
+
+    def spend(self) -> bool:
+        self.left -= 1
+        return self.left >= 0
+
+
+def _magnitude(c: Array, positive: bool, xp: Namespace) -> Array:
+    """How far each correlation is toward its bound: c_j for x >= 0, else |c_j|."""
+    return c if positive else xp.abs(c)
+
+
+def _follow(
+    support: _Support, stretch: _Stretch, mu: float, end: float, positive: bool, events: _Budget
+) -> bool:
+    """The path from mu down to end on the stretch's features, event after event;
+    False where it cannot go on (singular support, rounding, the budget spent)."""
+    xp = support.xp
+    tolerance = float(xp.finfo(stretch.columns.dtype).eps) ** _RESIDUAL_POWER
+    c, left = stretch.c, -1  # the feature that left last cannot join at once
+    while True:
+        step = _direction(support, stretch, tolerance)
+        if step is None:
+            return False
+        d, a = step
+        active = xp.take(support.mask, stretch.features, axis=0)
+        gamma_join, joining, sign = _next_join(c, a, stretch, mu, active, left, positive, xp)
+        gamma_leave, leaving = _next_leave(support.x, d, xp)
+        gamma = min(gamma_join, gamma_leave, mu - end)
+        support.x = support.x + gamma * d
+        if gamma == mu - end:  # the end of the stretch, before any event
+            return True
+        c, mu = c - gamma * a, mu - gamma
+        if not events.spend():
+            return False
+        if gamma == gamma_leave:
+            left = support.index[leaving]
+            support.leave(leaving)
+            if not support.index:
+                return False
+        else:
+            left = -1
+            if not support.join(int(stretch.features[joining]), sign):
+                return False
+
+
+def _direction(
+    support: _Support, stretch: _Stretch, tolerance: float
+) -> tuple[Array, Array] | None:
+    """d = H (w s)_S and a = A^T A_S d on the stretch's features, with H rebuilt once
+    where the system's residual (a_S + l2 d against (w s)_S: a_S is G_S d) shows
+    rounding; None where it stays."""
+    xp = support.xp
+    index = xp.asarray(support.index, dtype=stretch.features.dtype, device=device_of(support.x))
+    on_support = xp.searchsorted(stretch.features, index)  # the support is in the stretch
+    target = support.target
+    scale = float(xp.max(xp.abs(target)))
+    for attempt in range(2):
+        d = support.inverse.apply(target, xp)
+        a = (support.columns @ d) @ stretch.columns
+        residual = xp.take(a, on_support, axis=0) + support.ridge * d - target
+        if float(xp.max(xp.abs(residual))) <= tolerance * scale:
+            return d, a
+        if attempt == 0 and not support.rebuild():
+            return None
+    return None
+
+
+def _next_join(
+    c: Array,
+    a: Array,
+    stretch: _Stretch,
+    mu: float,
+    active: Array,
+    left: int,
+    positive: bool,
+    xp: Namespace,
+) -> tuple[float, int, float]:
+    """The decrease of mu at which the next inactive feature of the stretch reaches its
+    bound, its position in the stretch and its sign (inf, 0, 0 where none ever does).
+    A correlation already past its bound (by rounding) joins at once."""
+    w = stretch.w
+    inactive = ~active
+    if left >= 0:
+        inactive = inactive & (stretch.features != left)
+    inf = xp.full_like(c, math.inf)
+    # c_j - g a_j = +(mu - g) w_j, and = -(mu - g) w_j (not for x >= 0).
+    upper = _first_crossing(xp.clip(mu * w - c, min=0.0), w - a, inactive, inf, xp)
+    j_upper = int(xp.argmin(upper))
+    g_upper = float(upper[j_upper])
+    if positive:
+        return g_upper, j_upper, 1.0
+    lower = _first_crossing(xp.clip(mu * w + c, min=0.0), w + a, inactive, inf, xp)
+    j_lower = int(xp.argmin(lower))
+    g_lower = float(lower[j_lower])
+    if g_upper <= g_lower:
+        return g_upper, j_upper, 1.0
+    return g_lower, j_lower, -1.0
+
+
+def _first_crossing(room: Array, speed: Array, inactive: Array, inf: Array, xp: Namespace) -> Array:
+    """room / speed where an inactive feature approaches its bound (speed > 0), else
+    inf."""
+    moving = inactive & (speed > 0)
+    return xp.where(moving, room / xp.where(moving, speed, xp.ones_like(speed)), inf)
+
+
+def _next_leave(x: Array, d: Array, xp: Namespace) -> tuple[float, int]:
+    """The decrease of mu at which the next coefficient reaches zero, and its position
+    on the support (inf, -1 where none does)."""
+    toward_zero = (x * d) < 0
+    safe_d = xp.where(toward_zero, d, xp.ones_like(d))
+    reach = xp.where(toward_zero, -x / safe_d, xp.full_like(x, math.inf))
+    p = int(xp.argmin(reach))
+    return float(reach[p]), p
