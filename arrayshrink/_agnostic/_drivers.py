@@ -341,7 +341,31 @@ def solve(
         return _working_set.solve_working_set(
             problem, x0, options, lambda p, x, o: _solve_python(p, x, o, plain)
         )
+    if _reports_nothing(hooks) and _certified_start(problem, options):
+        check = certify(problem, x0, problem.op.forward(x0), options.tol, 0)
+        if bool(problem.xp.all(check.converged)):
+            return _result(x0, check)
     return _solve_python(problem, x0, options, hooks)
+
+
+def _certified_start(problem: Problem, options: Options) -> bool:
+    """Whether x0 is certified before the first iteration (a lasso_path threshold
+    starts at the homotopy's solution; 0 solves a threshold above lambda_max): for the
+    L1 problems (whose certificate needs no step), with tol > 0 (tol = 0 asks for
+    max_iter iterations)."""
+    return (
+        options.tol > 0 and not options.unroll and _working_set.l1_part(problem.penalty) is not None
+    )
+
+
+def _reports_nothing(hooks: Hooks) -> bool:
+    """Eager arrays, and nothing that reports each check point of the iterations."""
+    return (
+        hooks.materialize is as_they_are
+        and hooks.callback is None
+        and hooks.monitor is None
+        and not hooks.history
+    )
 
 
 def _takes_working_sets(hooks: Hooks) -> bool:

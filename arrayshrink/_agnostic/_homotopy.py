@@ -229,7 +229,7 @@ def homotopy(
     events = _Budget(max_events)
     while t < len(mus):
         start = support.snapshot()
-        strong = support.mask | (_magnitude(c, positive, xp) >= (2.0 * mus[t] - mu) * w)
+        strong = _strong_set(c, w, mu, mus[t], support.mask, positive, xp)
         while True:
             index = xp.nonzero(strong)[0]
             stretch = _Stretch(
@@ -237,16 +237,25 @@ def homotopy(
             )
             if not _follow(support, stretch, mu, mus[t], positive, events):
                 return proposals
-            c = (b - support.columns @ support.x) @ A  # afresh, on every feature
+            at_end = (b - support.columns @ support.x) @ A  # afresh, on every feature
             bound = mus[t] * w * (1.0 + _VIOLATION)
-            missed = ~strong & (_magnitude(c, positive, xp) > bound)
+            missed = ~strong & (_magnitude(at_end, positive, xp) > bound)
             if not bool(xp.any(missed)):
                 break
             strong, support = strong | missed, start.snapshot()
-        mu = mus[t]
+        c, mu = at_end, mus[t]
         proposals[t] = support.full(n)
         t += 1
     return proposals
+
+
+def _strong_set(
+    c: Array, w: Array, mu: float, end: float, active: Array, positive: bool, xp: Namespace
+) -> Array:
+    """The features followed from mu to end: the active ones and those the sequential
+    strong rule keeps, |c_j| >= (2 end - mu) w_j (a heuristic: the caller checks every
+    feature at the end)."""
+    return active | (_magnitude(c, positive, xp) >= (2.0 * end - mu) * w)
 
 
 class _Budget:

@@ -53,7 +53,7 @@ from arrayshrink._agnostic._penalties import L1, ElasticNet, Penalty, PositiveL1
 from arrayshrink._agnostic._result import LassoResult
 from arrayshrink._lib._typing import Array, Namespace
 
-__all__ = ["applies", "solve_working_set"]
+__all__ = ["applies", "l1_part", "solve_working_set"]
 
 Solve = Callable[[Problem, Array, Options], LassoResult[Array]]
 
@@ -88,11 +88,11 @@ def applies(problem: Problem, options: Options) -> bool:
         and options.tol > 0  # tol = 0 asks for max_iter iterations of one sequence
         and op.shape[1] >= _MIN_FEATURES
         and not xp.isdtype(problem.b.dtype, "complex floating")
-        and _l1_part(problem.penalty) is not None
+        and l1_part(problem.penalty) is not None
     )
 
 
-def _l1_part(penalty: Penalty) -> L1 | None:
+def l1_part(penalty: Penalty) -> L1 | None:
     """The L1 penalty of the kinds known here (exact types: a new penalty class keeps
     the plain solve), without unpenalised coefficients; else None."""
     l1 = penalty.l1 if type(penalty) is ElasticNet else penalty
@@ -215,7 +215,7 @@ def solve_working_set(
     plain driver, used for the inner solves and where the set would be all of A."""
     xp, A = problem.xp, problem.op.matrix
     assert A is not None
-    l1 = _l1_part(problem.penalty)
+    l1 = l1_part(problem.penalty)
     assert l1 is not None
     n = problem.op.shape[1]
     state = _State(problem, x0, problem.op.forward(x0), 0, options.tol)
@@ -297,7 +297,7 @@ def _support_step(problem: Problem, x: Array) -> tuple[Array, Array]:
     x_S = xp.take(x, support, axis=0)
     if not 0 < size <= A.shape[0] or not hasattr(xp, "linalg"):
         return x, A_S @ x_S
-    l1 = _l1_part(problem.penalty)
+    l1 = l1_part(problem.penalty)
     assert l1 is not None
     lambd = _restricted_l1(l1, support, xp).lambd + xp.zeros_like(x_S)
     ridge = problem.penalty.ridge
