@@ -66,8 +66,8 @@ class LassoPath(NamedTuple, Generic[ArrayT]):
     converged : array
         Per threshold (boolean): the certificate met ``tol``.
     n_iter : array
-        Per threshold (integer): the iterations of that solve, from the previous
-        solution.
+        Per threshold (integer): the iterations of that solve from its starting point
+        (0 where the homotopy's solution met ``tol``; see :func:`lasso_path`).
     """
 
     lambdas: ArrayT
@@ -128,8 +128,20 @@ def lasso_path(
 
     (or the group or multi-task penalty times λ), from λ_max, the smallest threshold
     whose solution is 0, down to ``eps * λ_max`` on a geometric grid of `n_lambdas`
-    values, or along the given `lambdas`. Each solve starts from the solution at the
-    previous threshold, so the path costs a few single solves, not L of them.
+    values, or along the given `lambdas`.
+
+    For one real signal `b` of an eager backend and `A` a matrix of its library and
+    dtype (with the L1 penalty, weighted with all weights > 0, `positive` or not,
+    `l2` or not), the exact path is followed from λ_max downwards (the Lasso
+    homotopy, LARS with the Lasso modification): the solution is piecewise linear in
+    λ, and each event where a coefficient joins or leaves the support costs one
+    product with Aᵀ on the features the sequential strong rule keeps (all of them are
+    checked at every threshold). Each threshold's solve starts from the homotopy's
+    solution there and certifies it before any iteration: where it meets `tol`, that
+    point costs one certificate. Elsewhere, and past a point where the homotopy stops
+    (a numerically singular support, or more than 4·min(m, n) + 100 events), each
+    solve starts from the solution at the previous threshold, so the path costs a few
+    single solves, not L of them.
 
     Parameters
     ----------
@@ -167,7 +179,8 @@ def lasso_path(
         path is one for the whole `b`: `lambdas` and the per-threshold fields have
         shape (L,).
     x0 : array, optional
-        The starting point of the first solve (default 0).
+        The starting point of the first solve (default 0, or the homotopy's solution
+        there).
     tol, max_iter, check_every, lipschitz : optional
         As for :func:`fista`, for each solve of the path.
     restart : bool, default True
@@ -545,11 +558,15 @@ def _homotopy_starts(
 ) -> list[Array | None] | None:
     """The homotopy's solutions at the grid's thresholds, the starting points of their
     certified solves (arrayshrink._agnostic._homotopy), where it applies: one real
-    eager signal, A a matrix of its library and dtype with a linalg extension, the L1
-    penalty (weighted, all weights > 0; x >= 0; with a ridge); else None."""
+    eager signal of a backend where new shapes cost nothing (not JAX, which compiles
+    each operation again for each new support size), no gradient asked through it (its
+    steps are Python numbers), A a matrix of its library and dtype with a linalg
+    extension, the L1 penalty (weighted, all weights > 0; x >= 0; with a ridge); else
+    None."""
     if (
         b.ndim != 1
-        or _backends.profile(xp).lazy
+        or not _backends.profile(xp).splits_batches  # lazy, or new shapes compile
+        or any(getattr(a, "requires_grad", False) for a in (A, b, w))
         or _compat.namespace_for(A) is not xp
         or A.dtype != b.dtype
         or not xp.isdtype(b.dtype, "real floating")

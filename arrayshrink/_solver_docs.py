@@ -42,7 +42,9 @@ DOCSTRING = Template(
         (n, k)); a zero weight leaves its coefficient unpenalised (an intercept column,
         least squares, ridge with `l2`).
     x0 : array, optional
-        A warm start, of the shape of x: (n,) or (n, k). Zeros by default.
+        A warm start, of the shape of x: (n,) or (n, k). Zeros by default. On eager
+        arrays, with the L1 penalties, `x0` is certified before the first iteration:
+        a start that already meets `tol` is returned with ``n_iter`` 0.
     max_iter : int, default: 1000
         The most iterations to run.
     tol : float, default: 1e-6

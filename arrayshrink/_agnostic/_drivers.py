@@ -352,9 +352,14 @@ def _certified_start(problem: Problem, options: Options) -> bool:
     """Whether x0 is certified before the first iteration (a lasso_path threshold
     starts at the homotopy's solution; 0 solves a threshold above lambda_max): for the
     L1 problems (whose certificate needs no step), with tol > 0 (tol = 0 asks for
-    max_iter iterations)."""
+    max_iter iterations), and not where torch autograd differentiates through the
+    iterations."""
+    differentiated = any(getattr(a, "requires_grad", False) for a in (problem.b, problem.op.matrix))
     return (
-        options.tol > 0 and not options.unroll and _working_set.l1_part(problem.penalty) is not None
+        options.tol > 0
+        and not options.unroll
+        and not differentiated
+        and _working_set.l1_part(problem.penalty) is not None
     )
 
 

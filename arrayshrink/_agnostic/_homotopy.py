@@ -281,14 +281,18 @@ def _follow(
     False where it cannot go on (singular support, rounding, the budget spent)."""
     xp = support.xp
     tolerance = float(xp.finfo(stretch.columns.dtype).eps) ** _RESIDUAL_POWER
-    c, left = stretch.c, -1  # the feature that left last cannot join at once
+    # The feature that left last cannot join again at once on the side it left from
+    # (its correlation sits at that bound); it may reach the other one.
+    c, left, left_sign = stretch.c, -1, 0.0
+    blocked: list[int] = []  # features whose join would make the support singular
     while True:
         step = _direction(support, stretch, tolerance)
         if step is None:
             return False
         d, a = step
         active = xp.take(support.mask, stretch.features, axis=0)
-        gamma_join, joining, sign = _next_join(c, a, stretch, mu, active, left, positive, xp)
+        excluded = _Excluded(left, left_sign, blocked)
+        gamma_join, joining, sign = _next_join(c, a, stretch, mu, active, excluded, positive, xp)
         gamma_leave, leaving = _next_leave(support.x, d, xp)
         gamma = min(gamma_join, gamma_leave, mu - end)
         support.x = support.x + gamma * d
@@ -298,14 +302,18 @@ def _follow(
         if not events.spend():
             return False
         if gamma == gamma_leave:
-            left = support.index[leaving]
+            left, left_sign = support.index[leaving], support.sign[leaving]
             support.leave(leaving)
             if not support.index:
                 return False
+            continue
+        feature = int(stretch.features[joining])
+        if support.join(feature, sign):
+            left, left_sign = -1, 0.0
         else:
-            left = -1
-            if not support.join(int(stretch.features[joining]), sign):
-                return False
+            # In the span of the support (a copy of an active column, or a saturated
+            # support): its correlation stays at the bound without it.
+            blocked.append(feature)
 
 
 def _direction(
@@ -330,31 +338,47 @@ def _direction(
     return None
 
 
+class _Excluded(NamedTuple):
+    """The features that may not join now: the one that left last, on the side of its
+    sign, and the blocked ones."""
+
+    left: int
+    left_sign: float
+    blocked: list[int]
+
+    def allowed(self, features: Array, inactive: Array, side: float, xp: Namespace) -> Array:
+        """``inactive`` without the features excluded from the bound of ``side``."""
+        for j in self.blocked:
+            inactive = inactive & (features != j)
+        if self.left >= 0 and self.left_sign == side:
+            inactive = inactive & (features != self.left)
+        return inactive
+
+
 def _next_join(
     c: Array,
     a: Array,
     stretch: _Stretch,
     mu: float,
     active: Array,
-    left: int,
+    excluded: _Excluded,
     positive: bool,
     xp: Namespace,
 ) -> tuple[float, int, float]:
     """The decrease of mu at which the next inactive feature of the stretch reaches its
     bound, its position in the stretch and its sign (inf, 0, 0 where none ever does).
     A correlation already past its bound (by rounding) joins at once."""
-    w = stretch.w
-    inactive = ~active
-    if left >= 0:
-        inactive = inactive & (stretch.features != left)
+    w, features = stretch.w, stretch.features
     inf = xp.full_like(c, math.inf)
     # c_j - g a_j = +(mu - g) w_j, and = -(mu - g) w_j (not for x >= 0).
-    upper = _first_crossing(xp.clip(mu * w - c, min=0.0), w - a, inactive, inf, xp)
+    rising = excluded.allowed(features, ~active, 1.0, xp)
+    upper = _first_crossing(xp.clip(mu * w - c, min=0.0), w - a, rising, inf, xp)
     j_upper = int(xp.argmin(upper))
     g_upper = float(upper[j_upper])
     if positive:
         return g_upper, j_upper, 1.0
-    lower = _first_crossing(xp.clip(mu * w + c, min=0.0), w + a, inactive, inf, xp)
+    falling = excluded.allowed(features, ~active, -1.0, xp)
+    lower = _first_crossing(xp.clip(mu * w + c, min=0.0), w + a, falling, inf, xp)
     j_lower = int(xp.argmin(lower))
     g_lower = float(lower[j_lower])
     if g_upper <= g_lower:
@@ -372,7 +396,7 @@ def _first_crossing(room: Array, speed: Array, inactive: Array, inf: Array, xp: 
 def _next_leave(x: Array, d: Array, xp: Namespace) -> tuple[float, int]:
     """The decrease of mu at which the next coefficient reaches zero, and its position
     on the support (inf, -1 where none does)."""
-    toward_zero = (x * d) < 0
+    toward_zero = ((x < 0) & (d > 0)) | ((x > 0) & (d < 0))  # no product: no underflow
     safe_d = xp.where(toward_zero, d, xp.ones_like(d))
     reach = xp.where(toward_zero, -x / safe_d, xp.full_like(x, math.inf))
     p = int(xp.argmin(reach))

@@ -37,7 +37,9 @@ class LassoResult(NamedTuple, Generic[ArrayT]):
         Per column (boolean): the objective and the gap are finite, and the gap meets
         ``tol`` (relatively, or absolutely: P(x) - D <= tol * ||b||^2 / 2).
     n_iter : array
-        Per column (integer): the iterations that produced that column of `x`.
+        Per column (integer): the iterations that produced that column of `x`; 0
+        where `x0` already met `tol` (checked before the first iteration on eager
+        arrays, for the L1 penalties).
     history : dict or None
         With ``history=True``: lists "iteration", "objective" and "gap" (arrays per
         column) with one entry per check point.
