@@ -6,6 +6,7 @@ returns an array of the same library, dtype, device and shape.
 
 from arrayshrink._modules import GroupSoftshrink, Hardshrink, Softshrink, Tanhshrink
 from arrayshrink._path import LassoPath, lasso_path
+from arrayshrink._rules import asymmetric_softshrink, threshold, threshold_firm
 from arrayshrink._shrink import group_softshrink, hardshrink, softshrink, tanhshrink
 from arrayshrink._solvers import (
     ConvergenceWarning,
@@ -30,6 +31,7 @@ __all__ = [
     "SolverOptions",
     "Tanhshrink",
     "__version__",
+    "asymmetric_softshrink",
     "fista",
     "group_softshrink",
     "hardshrink",
@@ -38,4 +40,6 @@ __all__ = [
     "lasso_path",
     "softshrink",
     "tanhshrink",
+    "threshold",
+    "threshold_firm",
 ]
