@@ -4,7 +4,15 @@ The same call runs on NumPy, CuPy, PyTorch, JAX, Dask and array-api-strict array
 returns an array of the same library, dtype, device and shape.
 """
 
-from arrayshrink._modules import GroupSoftshrink, Hardshrink, Softshrink, Tanhshrink
+from arrayshrink._modules import (
+    AsymmetricSoftshrink,
+    GroupSoftshrink,
+    Hardshrink,
+    Softshrink,
+    Tanhshrink,
+    Threshold,
+    ThresholdFirm,
+)
 from arrayshrink._path import LassoPath, lasso_path
 from arrayshrink._rules import asymmetric_softshrink, threshold, threshold_firm
 from arrayshrink._shrink import group_softshrink, hardshrink, softshrink, tanhshrink
@@ -21,6 +29,7 @@ from arrayshrink._solvers import (
 __version__ = "0.1.0"
 
 __all__ = [
+    "AsymmetricSoftshrink",
     "ConvergenceWarning",
     "GroupSoftshrink",
     "Hardshrink",
@@ -30,6 +39,8 @@ __all__ = [
     "Softshrink",
     "SolverOptions",
     "Tanhshrink",
+    "Threshold",
+    "ThresholdFirm",
     "__version__",
     "asymmetric_softshrink",
     "fista",

@@ -1,15 +1,26 @@
 """Callable classes mirroring torch.nn.Softshrink, Hardshrink and Tanhshrink, and
-GroupSoftshrink."""
+GroupSoftshrink; Threshold, ThresholdFirm and AsymmetricSoftshrink for the rules of
+PyWavelets and TensorFlow Addons."""
 
 from __future__ import annotations
 
+import math
+import numbers
 from typing import Any
 
-from arrayshrink import _shrink
+from arrayshrink import _rules, _shrink
 from arrayshrink._lib import _validation
 from arrayshrink._lib._typing import Array, ArrayT
 
-__all__ = ["GroupSoftshrink", "Hardshrink", "Softshrink", "Tanhshrink"]
+__all__ = [
+    "AsymmetricSoftshrink",
+    "GroupSoftshrink",
+    "Hardshrink",
+    "Softshrink",
+    "Tanhshrink",
+    "Threshold",
+    "ThresholdFirm",
+]
 
 
 def _checked_lambd(cls_name: str, lambd: Any) -> float | Array:
@@ -213,3 +224,174 @@ class GroupSoftshrink(_Thresholding):
 
     def __reduce__(self) -> tuple[Any, tuple[Any, ...]]:
         return type(self), (self._lambd, self._axis)
+
+
+def _real(cls_name: str, name: str, value: Any, *, infinite: bool = False) -> float:
+    """A real number (not a bool), not NaN, finite unless ``infinite``."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{cls_name}: {name} must be a real number; got {type(value).__name__}.")
+    number = float(value)
+    if math.isnan(number) or (not infinite and math.isinf(number)):
+        raise ValueError(f"{cls_name}: {name} must be finite; got {value!r}.")
+    return number
+
+
+def _parameter(index: int, doc: str) -> Any:
+    return property(lambda self: self._params[index], doc=doc)
+
+
+class _Rule:
+    """Shared behaviour of the rule classes: parameters checked when the object is
+    built (the dtype of the input is checked at each call), equality and hashing by
+    value (array thresholds by identity), pickling."""
+
+    __slots__ = ("_params",)
+    _names: tuple[str, ...] = ()
+    _params: tuple[Any, ...]
+
+    def __repr__(self) -> str:
+        shown = ", ".join(f"{n}={v!r}" for n, v in zip(self._names, self._params, strict=True))
+        return f"{type(self).__name__}({shown})"
+
+    def _key(self) -> tuple[Any, ...]:
+        return tuple(id(v) if _validation.is_array(v) else v for v in self._params)
+
+    def __eq__(self, other: object) -> bool:
+        if type(other) is not type(self):
+            return NotImplemented
+        assert isinstance(other, _Rule)
+        return self._key() == other._key()
+
+    def __hash__(self) -> int:
+        return hash((type(self), self._key()))
+
+    def __reduce__(self) -> tuple[Any, tuple[Any, ...]]:
+        return type(self), self._params
+
+
+class Threshold(_Rule):
+    """PyWavelets' thresholding as a callable object (see
+    :func:`~arrayshrink.threshold`).
+
+    Parameters
+    ----------
+    value : float or array
+        The threshold, checked when the object is built (>= 0 for "soft", "hard" and
+        "garrote", any finite number for "greater" and "less"); its fit to the input's
+        dtype is checked at each call.
+    mode : {"soft", "hard", "garrote", "greater", "less"}, default: "soft"
+    substitute : float or complex, default: 0
+
+    Raises
+    ------
+    TypeError, ValueError
+        As :func:`~arrayshrink.threshold` for these arguments; the message names the
+        class.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from arrayshrink import Threshold
+    >>> rule = Threshold(2.0, "hard")
+    >>> rule
+    Threshold(value=2.0, mode='hard', substitute=0)
+    >>> rule(np.asarray([1.0, 2.0, 3.0]))
+    array([0., 2., 3.])
+    """
+
+    __slots__ = ()
+    _names = ("value", "mode", "substitute")
+    value = _parameter(0, "The threshold, as given.")
+    mode = _parameter(1, "The rule's name.")
+    substitute = _parameter(2, "The value of removed entries.")
+
+    def __init__(self, value: float | Array, mode: str = "soft", substitute: Any = 0) -> None:
+        name = type(self).__name__
+        mode = _rules._mode(name, mode)
+        if mode in ("greater", "less"):
+            value = _real(name, "value", value)
+        else:
+            checked, _ = _validation.check_threshold(value, name, xp=None, dtype=None, name="value")
+            value = value if _validation.is_array(value) else checked
+        if isinstance(substitute, bool) or not isinstance(substitute, numbers.Number):
+            raise TypeError(
+                f"{name}: substitute must be a number; got {type(substitute).__name__}."
+            )
+        self._params = (value, mode, substitute)
+
+    def __call__(self, x: ArrayT) -> ArrayT:
+        return _rules.threshold(x, *self._params)
+
+
+class ThresholdFirm(_Rule):
+    """Firm thresholding as a callable object (see
+    :func:`~arrayshrink.threshold_firm`).
+
+    Parameters
+    ----------
+    value_low, value_high : float
+        The thresholds, 0 <= value_low <= value_high (value_high may be inf),
+        checked when the object is built.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from arrayshrink import ThresholdFirm
+    >>> ThresholdFirm(1.0, 3.0)(np.asarray([0.5, 2.5, 4.0]))
+    array([0.  , 2.25, 4.  ])
+    """
+
+    __slots__ = ()
+    _names = ("value_low", "value_high")
+    value_low = _parameter(0, "Entries of modulus up to it become 0.")
+    value_high = _parameter(1, "Entries of modulus above it are kept.")
+
+    def __init__(self, value_low: float, value_high: float) -> None:
+        name = type(self).__name__
+        low = _real(name, "value_low", value_low)
+        high = _real(name, "value_high", value_high, infinite=True)
+        if low < 0 or high < low:
+            raise ValueError(
+                f"{name}: needs 0 <= value_low <= value_high; got value_low={value_low!r}, "
+                f"value_high={value_high!r}."
+            )
+        self._params = (low, high)
+
+    def __call__(self, x: ArrayT) -> ArrayT:
+        return _rules.threshold_firm(x, *self._params)
+
+
+class AsymmetricSoftshrink(_Rule):
+    """Asymmetric soft-thresholding as a callable object (see
+    :func:`~arrayshrink.asymmetric_softshrink`).
+
+    Parameters
+    ----------
+    lower, upper : float, default: -0.5, 0.5
+        The bounds of the dead zone, finite, lower <= upper, checked when the object is
+        built.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from arrayshrink import AsymmetricSoftshrink
+    >>> AsymmetricSoftshrink(-1.0, 0.5)(np.asarray([-2.0, 0.0, 1.5]))
+    array([-1.,  0.,  1.])
+    """
+
+    __slots__ = ()
+    _names = ("lower", "upper")
+    lower = _parameter(0, "The lower bound of the dead zone.")
+    upper = _parameter(1, "The upper bound of the dead zone.")
+
+    def __init__(self, lower: float = -0.5, upper: float = 0.5) -> None:
+        name = type(self).__name__
+        low, high = _real(name, "lower", lower), _real(name, "upper", upper)
+        if low > high:
+            raise ValueError(
+                f"{name}: lower must be <= upper; got lower={lower!r}, upper={upper!r}."
+            )
+        self._params = (low, high)
+
+    def __call__(self, x: ArrayT) -> ArrayT:
+        return _rules.asymmetric_softshrink(x, *self._params)

@@ -10,6 +10,7 @@ gradients against torch's.
 
 from __future__ import annotations
 
+import pickle
 import warnings
 from types import ModuleType
 from typing import Any
@@ -20,6 +21,9 @@ import pywt
 from _support import from_numpy, to_numpy
 
 from arrayshrink import (
+    AsymmetricSoftshrink,
+    Threshold,
+    ThresholdFirm,
     asymmetric_softshrink,
     hardshrink,
     softshrink,
@@ -314,3 +318,68 @@ def test_jax_gradient_equals_torch(torch: ModuleType, jax: ModuleType, rule: str
     (expected,) = torch.autograd.grad(RULES[rule](x).sum(), x)
     got = jax.grad(lambda v: jnp.sum(RULES[rule](v)))(jnp.asarray(points))
     np.testing.assert_allclose(np.asarray(got), expected.numpy(), rtol=1e-14)
+
+
+# --- the classes ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("rule", "function"),
+    [
+        (lambda: Threshold(1.0, "garrote", -2.0), lambda x: threshold(x, 1.0, "garrote", -2.0)),
+        (lambda: Threshold(-1.0, "less"), lambda x: threshold(x, -1.0, "less")),
+        (lambda: ThresholdFirm(0.5, 2.0), lambda x: threshold_firm(x, 0.5, 2.0)),
+        (lambda: AsymmetricSoftshrink(-1.0, 0.25), lambda x: asymmetric_softshrink(x, -1.0, 0.25)),
+    ],
+)
+def test_classes_call_their_function(xp: ModuleType, rule: Any, function: Any) -> None:
+    x = from_numpy(xp, _data())
+    np.testing.assert_array_equal(to_numpy(rule()(x)), to_numpy(function(x)))
+
+
+def test_classes_repr_compare_and_pickle() -> None:
+    rules = [Threshold(2.0, "hard"), ThresholdFirm(1, np.inf), AsymmetricSoftshrink(-1, 0.5)]
+    assert repr(rules[0]) == "Threshold(value=2.0, mode='hard', substitute=0)"
+    assert repr(rules[1]) == "ThresholdFirm(value_low=1.0, value_high=inf)"
+    assert repr(rules[2]) == "AsymmetricSoftshrink(lower=-1.0, upper=0.5)"
+    for rule in rules:
+        copy = pickle.loads(pickle.dumps(rule))
+        assert copy == rule
+        assert hash(copy) == hash(rule)
+    assert Threshold(2.0, "hard") != Threshold(2.0, "soft")
+    assert Threshold(2.0, "garotte").mode == "garrote"
+    assert (rules[1].value_low, rules[2].upper) == (1.0, 0.5)
+
+
+@pytest.mark.parametrize(
+    ("build", "error", "match"),
+    [
+        (lambda: Threshold(-1.0), ValueError, r"Threshold\(\): value must be"),
+        (lambda: Threshold(1.0, "medium"), ValueError, r"mode must be one of"),
+        (lambda: Threshold(float("inf"), "greater"), ValueError, r"value must be finite"),
+        (lambda: Threshold(1.0, substitute="0"), TypeError, r"substitute must be a number"),
+        (lambda: ThresholdFirm(2.0, 1.0), ValueError, r"value_low=2.0, value_high=1.0"),
+        (lambda: ThresholdFirm(-1.0, 1.0), ValueError, r"0 <= value_low"),
+        (lambda: AsymmetricSoftshrink(1.0, 0.0), ValueError, r"lower=1.0, upper=0.0"),
+        (lambda: AsymmetricSoftshrink(None), TypeError, r"lower must be a real number"),
+    ],
+)
+def test_classes_check_at_construction(build: Any, error: type, match: str) -> None:
+    with pytest.raises(error, match=match):
+        build()
+
+
+def test_the_plotted_rules_are_the_references() -> None:
+    from _support import load_example
+
+    example = load_example("plot_thresholding")
+    x = np.linspace(-4.0, 4.0, 161)
+    rules = example.rules()
+    np.testing.assert_array_equal(
+        rules['threshold(x, 1, "hard") (PyWavelets: kept)'][0](x), pywt.threshold(x, 1.0, "hard")
+    )
+    _close(rules['threshold(x, 1, "garrote")'][0](x), _pywt(pywt.threshold, x, 1.0, "garrote"), x)
+    _close(rules["threshold_firm(x, 1, 2.5)"][0](x), _pywt(pywt.threshold_firm, x, 1.0, 2.5), x)
+    np.testing.assert_array_equal(
+        rules["asymmetric_softshrink(x, -0.5, 1.5)"][0](x), _tfa(x, -0.5, 1.5)
+    )
