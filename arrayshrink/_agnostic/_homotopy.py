@@ -55,11 +55,12 @@ _SINGULAR = 1e-10
 
 
 class _Inverse(NamedTuple):
-    """The inverse H of the support's G_S + l2 I, with the joins since it was last
+    """The inverse H of the support's G_S + l2 I, with the changes since it was last
     formed kept as a low-rank term: H = [[base, 0], [0, 0]] + V diag(scale) V^T, V of
-    shape (size, joins). Joining borders H by one row and column; forming it is a pass
-    over k^2 entries, so it is done once per _PENDING joins (and before a leave), not
-    once per join."""
+    shape (size, changes). A join borders H by one row and column; a leave is the
+    downdate H - h h^T / h_p (h = H e_p), whose row and column p are zero, so the slot
+    stays, dead, until the support is compacted. Forming H is a pass over k^2 entries:
+    it is done once per _PENDING changes, not once per event."""
 
     base: Array
     V: Array
@@ -73,12 +74,14 @@ class _Inverse(NamedTuple):
 
     def apply(self, t: Array, xp: Namespace) -> Array:
         """H t."""
-        size, joins = self.base.shape[0], self.V.shape[1]
-        if not joins:
+        size = self.base.shape[0]
+        if not self.pending:
             return self.base @ t
         head = self.base @ t[:size]
-        tail = xp.zeros((joins,), dtype=t.dtype, device=device_of(t))
-        return xp.concat([head, tail]) + self.V @ (self.scale * (t @ self.V))
+        if t.shape[0] > size:  # joined since H was formed
+            tail = xp.zeros((t.shape[0] - size,), dtype=t.dtype, device=device_of(t))
+            head = xp.concat([head, tail])
+        return head + self.V @ (self.scale * (t @ self.V))
 
     def border(self, u: Array, schur: float, xp: Namespace) -> _Inverse:
         """The inverse after a join whose column gives u = H g and the Schur complement:
@@ -88,22 +91,33 @@ class _Inverse(NamedTuple):
         V = xp.concat([xp.concat([self.V, row], axis=0), v[:, None]], axis=1)
         new_scale = xp.full((1,), 1.0 / schur, dtype=u.dtype, device=device_of(u))
         scale = xp.concat([self.scale, new_scale])
-        inverse = _Inverse(self.base, V, scale)
-        return inverse.formed(xp) if V.shape[1] >= _PENDING else inverse
+        return _Inverse(self.base, V, scale)
 
-    def formed(self, xp: Namespace) -> _Inverse:
-        """The same H with no pending joins."""
-        joins = self.V.shape[1]
-        if not joins:
-            return self
-        H = _bordered(self.base, joins, xp) + (self.V * self.scale) @ xp.matrix_transpose(self.V)
-        return _Inverse.of(H, xp)
+    def downdate(self, h: Array, corner: float, xp: Namespace) -> _Inverse:
+        """H - h h^T / corner (h = H e_p, corner = h_p): slot p leaves."""
+        V = xp.concat([self.V, h[:, None]], axis=1)
+        new_scale = xp.full((1,), -1.0 / corner, dtype=h.dtype, device=device_of(h))
+        return _Inverse(self.base, V, xp.concat([self.scale, new_scale]))
+
+    @property
+    def pending(self) -> int:
+        return int(self.V.shape[1])
+
+    def formed(self, xp: Namespace) -> Array:
+        """H as one matrix."""
+        if not self.pending:
+            return self.base
+        grown = self.V.shape[0] - self.base.shape[0]
+        low_rank = (self.V * self.scale) @ xp.matrix_transpose(self.V)
+        return _bordered(self.base, grown, xp) + low_rank
 
 
 class _Support:
     """The active features in order of joining: their indices, signs, coefficients, the
     columns A_S and the inverse H of G_S + l2 I (arrays of A's library, never mutated,
-    so a copy of the object is a snapshot; the indices and signs as Python lists)."""
+    so a copy of the object is a snapshot; the indices, signs and which slots are live
+    as Python lists). A feature that leaves keeps its slot, dead (coefficient 0, and
+    its row and column of H 0), until the support is compacted."""
 
     def __init__(self, A: Array, w: Array, ridge: float, xp: Namespace):
         self.A, self.w, self.ridge, self.xp = A, w, ridge, xp
@@ -116,11 +130,19 @@ class _Support:
         self.inverse = _Inverse.of(xp.zeros((0, 0), dtype=A.dtype, device=device_of(A)), xp)
         self.features = xp.arange(n, device=device_of(A))
         self.mask = xp.zeros((n,), dtype=xp.bool, device=device_of(A))
+        self.live: list[bool] = []
+        self.alive = xp.zeros((0,), dtype=xp.bool, device=device_of(A))
 
     def snapshot(self) -> _Support:
         copy = _Support.__new__(_Support)
-        copy.__dict__.update(self.__dict__, index=list(self.index), sign=list(self.sign))
+        lists = {"index": list(self.index), "sign": list(self.sign), "live": list(self.live)}
+        copy.__dict__.update(self.__dict__, **lists)
         return copy
+
+    @property
+    def count(self) -> int:
+        """The number of active features."""
+        return sum(self.live)
 
     def join(self, j: int, sign: float) -> bool:
         """Feature j joins with its sign (coefficient 0); False where the support's
@@ -138,27 +160,52 @@ class _Support:
         self.x = xp.concat([self.x, xp.zeros((1,), dtype=self.x.dtype, device=device_of(self.x))])
         self.target = xp.concat([self.target, sign * self.w[j : j + 1]])
         self.mask = self.mask | (self.features == j)
+        self.alive = xp.concat([self.alive, xp.ones((1,), dtype=xp.bool, device=device_of(u))])
         self.index.append(j)
         self.sign.append(sign)
+        self.live.append(True)
+        self._compact_when_due()
         return True
 
     def leave(self, p: int) -> None:
         """The feature at position p of the support leaves (its coefficient is 0)."""
         xp = self.xp
-        H = self.inverse.formed(xp).base
-        keep = xp.asarray([i for i in range(len(self.index)) if i != p], device=device_of(H))
-        h = xp.take(H[:, p], keep, axis=0)
-        rest = xp.take(xp.take(H, keep, axis=0), keep, axis=1)
-        self.inverse = _Inverse.of(rest - (h[:, None] / H[p, p]) * h[None, :], xp)
-        self.columns = xp.take(self.columns, keep, axis=1)
-        self.x = xp.take(self.x, keep, axis=0)
-        self.target = xp.take(self.target, keep, axis=0)
+        slots = xp.arange(len(self.index), device=device_of(self.x))
+        here = slots == p
+        h = self.inverse.apply(xp.astype(here, self.x.dtype), xp)
+        self.inverse = self.inverse.downdate(h, float(h[p]), xp)
+        self.x = xp.where(here, xp.zeros_like(self.x), self.x)
+        self.alive = self.alive & ~here
         self.mask = self.mask & (self.features != self.index[p])
-        del self.index[p], self.sign[p]
+        self.live[p] = False
+        self._compact_when_due()
+
+    def _compact_when_due(self) -> None:
+        if self.inverse.pending >= _PENDING:
+            self.compact()
+
+    def compact(self) -> None:
+        """H formed, and the dead slots dropped."""
+        xp = self.xp
+        H = self.inverse.formed(xp)
+        if not all(self.live):
+            keep = xp.asarray(
+                [i for i, alive in enumerate(self.live) if alive], device=device_of(H)
+            )
+            H = xp.take(xp.take(H, keep, axis=0), keep, axis=1)
+            self.columns = xp.take(self.columns, keep, axis=1)
+            self.x = xp.take(self.x, keep, axis=0)
+            self.target = xp.take(self.target, keep, axis=0)
+            self.alive = xp.take(self.alive, keep, axis=0)
+            self.index = [j for j, alive in zip(self.index, self.live, strict=True) if alive]
+            self.sign = [s for s, alive in zip(self.sign, self.live, strict=True) if alive]
+            self.live = [True] * len(self.index)
+        self.inverse = _Inverse.of(H, xp)
 
     def rebuild(self) -> bool:
         """H refactored from A_S (after rounding built up); False where singular."""
         xp = self.xp
+        self.compact()
         gram = xp.matrix_transpose(self.columns) @ self.columns
         size = len(self.index)
         gram = gram + self.ridge * xp.eye(size, dtype=gram.dtype, device=device_of(gram))
@@ -174,7 +221,8 @@ class _Support:
         xp = self.xp
         slot = [len(self.index)] * n
         for position, j in enumerate(self.index):
-            slot[j] = position
+            if self.live[position]:
+                slot[j] = position
         padded = xp.concat([self.x, xp.zeros((1,), dtype=self.x.dtype, device=device_of(self.x))])
         return xp.take(padded, xp.asarray(slot, device=device_of(self.x)), axis=0)
 
@@ -304,7 +352,7 @@ def _follow(
         if gamma == gamma_leave:
             left, left_sign = support.index[leaving], support.sign[leaving]
             support.leave(leaving)
-            if not support.index:
+            if not support.count:
                 return False
             continue
         feature = int(stretch.features[joining])
@@ -319,18 +367,29 @@ def _follow(
 def _direction(
     support: _Support, stretch: _Stretch, tolerance: float
 ) -> tuple[Array, Array] | None:
-    """d = H (w s)_S and a = A^T A_S d on the stretch's features, with H rebuilt once
-    where the system's residual (a_S + l2 d against (w s)_S: a_S is G_S d) shows
-    rounding; None where it stays."""
+    """d = H (w s)_S (0 at dead slots) and a = A^T A_S d on the stretch's features,
+    with H rebuilt once where the system's residual on the live slots (a_S + l2 d
+    against (w s)_S: a_S is G_S d) shows rounding; None where it stays."""
     xp = support.xp
-    index = xp.asarray(support.index, dtype=stretch.features.dtype, device=device_of(support.x))
-    on_support = xp.searchsorted(stretch.features, index)  # the support is in the stretch
-    target = support.target
-    scale = float(xp.max(xp.abs(target)))
     for attempt in range(2):
+        live = [i for i, alive in enumerate(support.live) if alive]
+        index = xp.asarray(
+            [support.index[i] for i in live],
+            dtype=stretch.features.dtype,
+            device=device_of(support.x),
+        )
+        on_support = xp.searchsorted(stretch.features, index)  # the support is in it
+        target = support.target
         d = support.inverse.apply(target, xp)
+        if len(live) < len(support.live):
+            d = xp.where(support.alive, d, xp.zeros_like(d))
+            slots = xp.asarray(live, device=device_of(d))
+            d_live, target = xp.take(d, slots, axis=0), xp.take(target, slots, axis=0)
+        else:
+            d_live = d
         a = (support.columns @ d) @ stretch.columns
-        residual = xp.take(a, on_support, axis=0) + support.ridge * d - target
+        residual = xp.take(a, on_support, axis=0) + support.ridge * d_live - target
+        scale = float(xp.max(xp.abs(target)))
         if float(xp.max(xp.abs(residual))) <= tolerance * scale:
             return d, a
         if attempt == 0 and not support.rebuild():
