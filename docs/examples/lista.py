@@ -2,19 +2,26 @@
 
 Each layer computes ``x = softshrink(b @ W + x @ S, theta_k)``, with ``theta_k`` one
 threshold per feature. torch.nn.Softshrink cannot learn its threshold (it must be a
-Python number); arrayshrink takes an array that carries gradients. The thresholds are
-kept positive by a softplus. The same network is trained in PyTorch and in JAX.
+Python number); in PyTorch each layer's shrinkage is an
+``arrayshrink.torch.Softshrink(learnable=True, num_parameters=N_ATOMS)`` module, whose
+thresholds are kept positive by a softplus; in JAX, arrayshrink's softshrink takes the
+softplus of raw parameters as an array that carries gradients. The same network is
+trained in both.
 
 Run it with ``python docs/examples/lista.py``; the test suite runs it too.
 """
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from arrayshrink import softshrink
 
 N_ATOMS, N_MEASUREMENTS, N_LAYERS, BATCH = 32, 16, 4, 256
+# softplus(-3): the thresholds start small, as ISTA's lambda / L would.
+INITIAL_THRESHOLD = math.log1p(math.exp(-3.0))
 
 
 def make_problem(seed: int = 0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -38,17 +45,21 @@ def train_torch(steps: int = 60, seed: int = 0) -> list[float]:
     """Train the thresholds and weights with Adam in PyTorch; return the loss history."""
     import torch
 
+    from arrayshrink.torch import Softshrink
+
     dictionary, codes, measurements = make_problem(seed)
     encoder, lateral = (torch.tensor(w, requires_grad=True) for w in _initial_weights(dictionary))
-    raw_thresholds = torch.full((N_LAYERS, N_ATOMS), -3.0, dtype=torch.float64, requires_grad=True)
+    shrinks = torch.nn.ModuleList(
+        Softshrink(INITIAL_THRESHOLD, learnable=True, num_parameters=N_ATOMS)
+        for _ in range(N_LAYERS)
+    ).double()
     b, target = torch.tensor(measurements), torch.tensor(codes)
-    optimizer = torch.optim.Adam([encoder, lateral, raw_thresholds], lr=0.01)
+    optimizer = torch.optim.Adam([encoder, lateral, *shrinks.parameters()], lr=0.01)
     history = []
     for _ in range(steps):
         x = torch.zeros_like(target)
-        for layer in range(N_LAYERS):
-            theta = torch.nn.functional.softplus(raw_thresholds[layer])
-            x = softshrink(b @ encoder + x @ lateral, theta)
+        for shrink in shrinks:
+            x = shrink(b @ encoder + x @ lateral)
         loss = ((x - target) ** 2).mean()
         optimizer.zero_grad()
         loss.backward()
