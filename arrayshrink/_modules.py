@@ -230,9 +230,13 @@ def _real(cls_name: str, name: str, value: Any, *, infinite: bool = False) -> fl
     """A real number (not a bool), not NaN, finite unless ``infinite``."""
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise TypeError(f"{cls_name}: {name} must be a real number; got {type(value).__name__}.")
-    number = float(value)
+    given: Any = value
+    try:
+        number = float(given)
+    except OverflowError:  # 10**400: beyond every float
+        number = math.inf if given > 0 else -math.inf
     if math.isnan(number) or (not infinite and math.isinf(number)):
-        raise ValueError(f"{cls_name}: {name} must be finite; got {value!r}.")
+        raise ValueError(f"{cls_name}: {name} must be finite; got {value!r:.40}.")
     return number
 
 

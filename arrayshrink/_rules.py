@@ -8,7 +8,7 @@ import numbers
 from typing import Any
 
 from arrayshrink._agnostic import _rules
-from arrayshrink._lib import _validation
+from arrayshrink._lib import _compat, _validation
 from arrayshrink._lib._typing import ArrayT, Namespace
 from arrayshrink._shrink import _as_given, _flag_invalid, _from_numpy_scalar, softshrink
 
@@ -21,29 +21,42 @@ _ALIASES = {"garotte": "garrote"}
 
 def _prepared(func: str, x: Any, xp: Namespace | None, related: Any = None) -> tuple[Any, ...]:
     """x as an array (a NumPy scalar as 0-d), whether it was a scalar, its namespace
-    and whether it is complex."""
+    and whether it is complex. ``related``: the array `value`, of x's library."""
     array, scalar = _from_numpy_scalar(x)
-    inferred = _validation.namespace_of(array, related, func)
+    inferred = _validation.namespace_of(array, related, func, lambd_name="value")
     xp = _validation.check_namespace(func, xp, inferred, data_name="x")
     is_complex = _validation.check_floating(array, xp, func)
     return array, scalar, xp, is_complex
 
 
-def _real_number(func: str, name: str, value: Any, dtype: Any, xp: Namespace) -> float:
-    """A finite real number within the range of ``dtype`` (of either sign)."""
+def _as_float(value: Any) -> float:
+    """float(value), with integers beyond every float (10**400) as +-inf."""
+    try:
+        return float(value)
+    except OverflowError:
+        return math.inf if value > 0 else -math.inf
+
+
+def _real_number(func: str, name: str, value: Any, dtype: Any, xp: Namespace) -> Any:
+    """A finite real number within the range of ``dtype`` (of either sign); a symbolic
+    torch.compile scalar as it is (its value cannot be read while tracing)."""
+    if _compat.is_symbolic_scalar(value):
+        return value
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise TypeError(f"{func}(): {name} must be a real number; got {type(value).__name__}.")
-    try:
-        number = float(value)
-    except OverflowError:
-        number = math.inf
+    number = _as_float(value)
     largest = float(_validation.float_format(dtype, xp).max)
-    if not math.isfinite(number) or abs(number) > largest:
-        raise ValueError(
-            f"{func}(): {name} must be finite and within +-{largest:.4g} (the range of "
-            f"{_dtype_name(dtype)}); got {value!r}."
-        )
-    return number + 0.0
+    # Comparisons, not math.isfinite: inside a Dynamo trace a dynamic float is a float
+    # whose comparisons are symbolic (neither True nor False: it cannot be checked).
+    within: Any = (number >= -largest) & (number <= largest)  # False for NaN
+    if within is True:
+        return number + 0.0
+    if within is not False:
+        return number
+    raise ValueError(
+        f"{func}(): {name} must be finite and within +-{largest:.4g} (the range of "
+        f"{_dtype_name(dtype)}); got {value!r}."
+    )
 
 
 def _dtype_name(dtype: Any) -> str:
@@ -51,7 +64,10 @@ def _dtype_name(dtype: Any) -> str:
 
 
 def _substitute(func: str, substitute: Any, is_complex: bool, dtype: Any, xp: Namespace) -> Any:
-    """The replacement value: a number (complex only for complex x), NaN allowed."""
+    """The replacement value: a number (complex only for complex x), NaN allowed,
+    within the range of ``dtype`` where finite (both parts of a complex one)."""
+    if _compat.is_symbolic_scalar(substitute):
+        return substitute
     if isinstance(substitute, bool) or not isinstance(substitute, numbers.Number):
         raise TypeError(f"{func}(): substitute must be a number; got {type(substitute).__name__}.")
     if not isinstance(substitute, numbers.Real):
@@ -59,15 +75,38 @@ def _substitute(func: str, substitute: Any, is_complex: bool, dtype: Any, xp: Na
             raise TypeError(
                 f"{func}(): substitute {substitute!r} is complex but x is real; give a real number."
             )
-        return complex(substitute)  # type: ignore[call-overload]
-    number = float(substitute)
+        number: Any = complex(substitute)  # type: ignore[call-overload]
+        parts = [number.real, number.imag]
+    else:
+        try:
+            number = float(substitute)
+        except OverflowError:  # 10**400: an integer beyond every dtype
+            raise _beyond(func, substitute, dtype, xp) from None
+        parts = [number]
     largest = float(_validation.float_format(dtype, xp).max)
-    if math.isfinite(number) and abs(number) > largest:
-        raise ValueError(
-            f"{func}(): substitute {substitute!r} is outside the range of "
-            f"{_dtype_name(dtype)} (+-{largest:.4g})."
-        )
+    # Finite and beyond the dtype (NaN and inf are valid substitutes). Comparisons only,
+    # as in _real_number: under a Dynamo trace they are symbolic and pass unchecked.
+    beyond: Any = False
+    for part in parts:
+        beyond = beyond | ((part > largest) & (part < math.inf))
+        beyond = beyond | ((part < -largest) & (part > -math.inf))
+    if beyond is True:
+        raise _beyond(func, substitute, dtype, xp)
     return number
+
+
+def _beyond(func: str, substitute: Any, dtype: Any, xp: Namespace) -> ValueError:
+    largest = float(_validation.float_format(dtype, xp).max)
+    return ValueError(
+        f"{func}(): substitute {substitute!r:.40} is outside the range of "
+        f"{_dtype_name(dtype)} (+-{largest:.4g})."
+    )
+
+
+def _finished(out: Any, x: Any, scalar: bool, xp: Namespace) -> Any:
+    """The result in the dtype of x (NumPy 1.x promotes 0-d arrays by Python floats by
+    value), as a NumPy scalar for a NumPy scalar x."""
+    return _as_given(xp.astype(out, x.dtype, copy=False), scalar)
 
 
 def _mode(func: str, mode: Any) -> str:
@@ -197,7 +236,8 @@ def threshold(
         return softshrink(v, lambd, xp=xp)
 
     out = _rules.threshold(array, level, mode, fill, xp=xp, soft=soft)
-    return _as_given(_flag_invalid(out, invalid, xp), scalar)  # type: ignore[no-any-return]
+    result: ArrayT = _finished(_flag_invalid(out, invalid, xp), array, scalar, xp)
+    return result
 
 
 def _checked_value(
@@ -289,14 +329,17 @@ def threshold_firm(
     given: Any = value_high  # typed float, but any object may come
     if isinstance(given, bool) or not isinstance(given, numbers.Real):
         raise TypeError(f"{func}(): value_high must be a real number; got {type(given).__name__}.")
-    high = float(given)
-    if not high >= float(low):  # also False for NaN
+    high = _as_float(given)
+    readable = not _validation.is_array(low)  # a symbolic value_low is a 0-d tensor
+    if not high >= (float(low) if readable else 0.0):  # also False for NaN
         raise ValueError(
             f"{func}(): value_high must be >= value_low; got value_low={value_low!r}, "
             f"value_high={value_high!r}."
         )
-    out = _rules.threshold_firm(array, float(low), high, xp=xp)
-    result: ArrayT = _as_given(out, scalar)
+    if high > float(_validation.float_format(real, xp).max):
+        high = math.inf  # beyond the dtype: nothing is kept unshrunk, as for inf
+    out = _rules.threshold_firm(array, float(low) if readable else low, high, xp=xp)
+    result: ArrayT = _finished(out, array, scalar, xp)
     return result
 
 
@@ -372,4 +415,5 @@ def asymmetric_softshrink(
     if low > high:
         raise ValueError(f"{func}(): lower must be <= upper; got lower={lower!r}, upper={upper!r}.")
     out = _rules.asymmetric_softshrink(array, low, high, xp=xp)
-    return _as_given(out, scalar)  # type: ignore[no-any-return]
+    result: ArrayT = _finished(out, array, scalar, xp)
+    return result

@@ -128,8 +128,12 @@ def test_nan_in_one_column_leaves_the_others_certified(da: ModuleType) -> None:
     assert np.isnan(gap[4])
     assert converged[np.arange(10) != 4].all()
     clean = np.delete(B, 4, axis=1)
-    np.testing.assert_array_equal(
-        np.delete(result.x.compute(), 4, axis=1)[:, :4], fista(A, clean[:, :4], 0.5).x
+    # The same problems solved apart: equal to the certificate's accuracy, not to the
+    # bit (BLAS rounds a product of 5 columns and one of 4 differently, and the
+    # iterations stop at different check points).
+    alone = fista(A, clean[:, :4], 0.5, tol=1e-10, max_iter=20_000).x
+    np.testing.assert_allclose(
+        np.delete(result.x.compute(), 4, axis=1)[:, :4], alone, rtol=0, atol=1e-3
     )
 
 

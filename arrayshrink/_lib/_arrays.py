@@ -118,7 +118,9 @@ def check_namespace(func: str, given: Any, inferred: Namespace, *, data_name: st
     return inferred
 
 
-def namespace_of(x: Any, lambd: Any, func: str, *, name: str = "x") -> Namespace:
+def namespace_of(
+    x: Any, lambd: Any, func: str, *, name: str = "x", lambd_name: str = "lambd"
+) -> Namespace:
     """Infer the array namespace of ``x`` (and check that an array ``lambd`` has it).
 
     ``x`` that is not an array of a supported library raises a TypeError naming
@@ -132,7 +134,7 @@ def namespace_of(x: Any, lambd: Any, func: str, *, name: str = "x") -> Namespace
         )
     lambd_xp = namespace_or_none(lambd)
     if lambd_xp is not None:
-        check_same_library(lambd, lambd_xp, xp, func, "lambd", name)
+        check_same_library(lambd, lambd_xp, xp, func, lambd_name, name)
     return xp
 
 
