@@ -98,12 +98,17 @@ class _Threshold:
 
     def _describe(self) -> str:
         module: Any = self
-        parts = [f"lambd={_shown(self.lambd)}"]
-        if module.learnable:
-            parts.append("learnable=True")
-        if module.num_parameters > 1:
-            parts.append(f"num_parameters={module.num_parameters}")
-        return ", ".join(parts)
+        return _described(f"lambd={_shown(self.lambd)}", module.learnable, module.num_parameters)
+
+
+def _described(thresholds: str, learnable: bool, num_parameters: int) -> str:
+    """A layer's extra_repr: its thresholds, then the options not at their default."""
+    parts = [thresholds]
+    if learnable:
+        parts.append("learnable=True")
+    if num_parameters > 1:
+        parts.append(f"num_parameters={num_parameters}")
+    return ", ".join(parts)
 
 
 def _shown(value: float | torch.Tensor) -> str:
@@ -290,12 +295,8 @@ class AsymmetricSoftshrink(nn.Module):
     def extra_repr(self) -> str:
         with torch.no_grad():
             lower, upper = self.bounds()
-        parts = [f"lower={_shown(lower)}, upper={_shown(upper)}"]
-        if self.learnable:
-            parts.append("learnable=True")
-        if self.num_parameters > 1:
-            parts.append(f"num_parameters={self.num_parameters}")
-        return ", ".join(parts)
+        shown = f"lower={_shown(lower)}, upper={_shown(upper)}"
+        return _described(shown, self.learnable, self.num_parameters)
 
 
 def _channel_shape(x: torch.Tensor, count: int) -> tuple[int, ...]:
