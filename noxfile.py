@@ -13,7 +13,7 @@ import nox
 
 nox.options.default_venv_backend = "virtualenv"
 nox.options.error_on_missing_interpreters = True
-nox.options.sessions = ["lint", "tests", "oldest", "distributed"]
+nox.options.sessions = ["lint", "tests", "oldest", "distributed", "docs"]
 
 TORCH = os.environ.get("ARRAYSHRINK_TORCH", "torch==2.13.0")
 
@@ -95,6 +95,33 @@ def bench(session: nox.Session) -> None:
     """The CPU benchmark (benchmarks/bench.py); arguments after -- go to the script."""
     session.install(".[numpy,jax]", TORCH, "pywavelets", "matplotlib")
     session.run("python", "benchmarks/bench.py", *session.posargs)
+
+
+@nox.session
+def docs(session: nox.Session) -> None:
+    """The documentation site (docs/_build/html), warnings as errors: the Markdown pages,
+    the API pages from the docstrings (torch for arrayshrink.torch) and the gallery,
+    whose docs/examples/plot_*.py run at build time. Arguments after -- go to
+    sphinx-build (e.g. ``-- -E`` to rebuild everything)."""
+    session.install(".[numpy]", TORCH, "--group", "docs")
+    session.run(
+        "sphinx-build",
+        "-W",
+        "--keep-going",
+        "-b",
+        "html",
+        *session.posargs,
+        "docs",
+        "docs/_build/html",
+    )
+
+
+@nox.session(default=False)
+def docs_screenshots(session: nox.Session) -> None:
+    """The docs built, then screenshots of four pages in headless Chromium
+    (docs/_screenshots; Chromium from the system: apt-get install chromium, or CHROMIUM)."""
+    docs(session)
+    session.run("python", "docs/screenshots.py", "docs/_build/html", "docs/_screenshots")
 
 
 @nox.session

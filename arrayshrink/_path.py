@@ -122,7 +122,7 @@ def lasso_path(
 ) -> LassoPath[ArrayT]:
     """The Lasso along a decreasing grid of thresholds, each solve warm-started.
 
-    Solves, for each threshold λ of the path,
+    Solves, for each threshold λ of the path, ::
 
         minimize ½‖A x - b‖² + (l2/2)‖x‖² + λ Σⱼ wⱼ |xⱼ|
 

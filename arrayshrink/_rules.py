@@ -132,17 +132,17 @@ def threshold(
 
     With :math:`v` = `value` and :math:`s` = `substitute`:
 
-    ============  =========================================================
-    mode          result
-    ============  =========================================================
-    ``"soft"``    :math:`s` where :math:`|x| < v`, else
-                  :math:`x \max(0, 1 - v/|x|)` (:func:`softshrink`)
-    ``"hard"``    :math:`s` where :math:`|x| < v`, else :math:`x`
-    ``"garrote"`` :math:`s` where :math:`|x| < v`, else
-                  :math:`x \max(0, 1 - v^2/|x|^2)` (the non-negative garrote)
-    ``"greater"`` :math:`s` where :math:`x < v`, else :math:`x` (real `x`)
-    ``"less"``    :math:`s` where :math:`x > v`, else :math:`x` (real `x`)
-    ============  =========================================================
+    =============  =========================================================
+    mode           result
+    =============  =========================================================
+    ``"soft"``     :math:`s` where :math:`|x| < v`, else
+                   :math:`x \max(0, 1 - v/|x|)` (:func:`softshrink`)
+    ``"hard"``     :math:`s` where :math:`|x| < v`, else :math:`x`
+    ``"garrote"``  :math:`s` where :math:`|x| < v`, else
+                   :math:`x \max(0, 1 - v^2/|x|^2)` (the non-negative garrote)
+    ``"greater"``  :math:`s` where :math:`x < v`, else :math:`x` (real `x`)
+    ``"less"``     :math:`s` where :math:`x > v`, else :math:`x` (real `x`)
+    =============  =========================================================
 
     Parameters
     ----------

@@ -591,9 +591,9 @@ def lambda_max(
 ) -> ArrayT:
     """The smallest lambd for which x = 0 is the solution, per column of `b`.
 
-    For the Lasso, max_j |A^H b|_j / w_j; with ``positive=True`` only positive
-    correlations count; with `groups`, max_g ||(A^H b)_g||_2 / w_g (the group weights);
-    with ``multitask=True``, max_i ||(A^H B)_i,:||_2 / w_i over the rows, one value for
+    For the Lasso, ``max_j |A^H b|_j / w_j``; with ``positive=True`` only positive
+    correlations count; with `groups`, ``max_g ||(A^H b)_g||_2 / w_g`` (the group weights);
+    with ``multitask=True``, ``max_i ||(A^H B)_i,:||_2 / w_i`` over the rows, one value for
     the whole batch. At and above it, :func:`fista` with the same options returns 0,
     and :func:`lasso_path` starts there.
 

@@ -17,7 +17,7 @@ from arrayshrink import fista
 
 
 def test_sparse_recovery_finds_the_support_at_the_lasso_optimum() -> None:
-    example = load_example("sparse_recovery")
+    example = load_example("plot_sparse_recovery")
     A, truth, b = example.make_problem()
     _, _, result = example.recover()
     lambd = 0.1 * np.max(np.abs(A.T @ b))
@@ -34,7 +34,7 @@ def test_sparse_recovery_finds_the_support_at_the_lasso_optimum() -> None:
 
 
 def test_convergence_curves_show_restart_ahead() -> None:
-    runs = load_example("sparse_recovery").convergence()
+    runs = load_example("plot_sparse_recovery").convergence()
 
     def first_below(name: str, level: float) -> Any:
         history = runs[name].history
@@ -48,7 +48,7 @@ def test_convergence_curves_show_restart_ahead() -> None:
 
 
 def test_dct_and_spikes_operator_is_its_matrix() -> None:
-    example = load_example("dct_denoising")
+    example = load_example("plot_dct_denoising")
     operator = example.DctAndSpikes(64)
     matrix = operator.forward(np.eye(128))
     assert matrix.shape == (64, 128)
@@ -81,7 +81,7 @@ def test_lasso_in_an_orthonormal_basis_is_soft_thresholding() -> None:
 
 
 def test_denoising_separates_and_cleans_the_signal() -> None:
-    example = load_example("dct_denoising")
+    example = load_example("plot_dct_denoising")
     smooth, spikes, observed = example.make_signal()
     smooth_hat, spikes_hat, result = example.denoise()
     assert bool(result.converged)

@@ -1,4 +1,4 @@
-"""The migration table of docs/solvers.md: the peers' solvers reach the same optimum
+"""The migration tables of docs/migration.md: the peers' solvers reach the same optimum
 under the stated conversions.
 
 References: jaxopt's ProximalGradient (the jax session installs jaxopt) and
@@ -80,3 +80,34 @@ def test_pyproximal_l1_and_l21() -> None:
         )
     ours = fista(A, B, lambd, multitask=True, tol=1e-12).x
     np.testing.assert_allclose(ours, rows.reshape(4, 30).T, atol=1e-9)
+
+
+class _FromPyLops:
+    """The adapter of docs/migration.md: a PyLops operator as a LinearOperator."""
+
+    def __init__(self, op: object) -> None:
+        self.op, self.shape = op, op.shape  # type: ignore[attr-defined]
+
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        return self.op.matvec(x)  # type: ignore[attr-defined, no-any-return]
+
+    def adjoint(self, r: np.ndarray) -> np.ndarray:
+        return self.op.rmatvec(r)  # type: ignore[attr-defined, no-any-return]
+
+
+@needs_pyproximal
+def test_pylops_operator_through_the_adapter() -> None:
+    """fista, lambda_max and lasso_path on a PyLops operator give the matrix's answers."""
+    import pylops
+
+    from arrayshrink import lambda_max, lasso_path
+
+    A, b = _problem()
+    op = _FromPyLops(pylops.MatrixMult(A))
+    np.testing.assert_allclose(lambda_max(op, b), np.max(np.abs(A.T @ b)), rtol=1e-12)
+    dense, through = fista(A, b, 5.0, tol=1e-12), fista(op, b, 5.0, tol=1e-12)
+    assert bool(through.converged)
+    np.testing.assert_allclose(through.x, dense.x, atol=1e-9)
+    path = lasso_path(op, b, n_lambdas=5, tol=1e-10)
+    assert bool(np.all(path.converged))
+    np.testing.assert_allclose(path.x, lasso_path(A, b, n_lambdas=5, tol=1e-10).x, atol=1e-7)

@@ -1,4 +1,5 @@
 """Soft-threshold a Zarr array several times larger than the workers' memory, with Dask.
+=====================================================================================
 
 A float32 array of standard normal values is written to a Zarr store chunk by chunk
 (no process ever holds the whole of it), then read back lazily with

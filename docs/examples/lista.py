@@ -1,4 +1,5 @@
 """LISTA: an unrolled ISTA network whose per-feature thresholds are learned.
+=========================================================================
 
 Each layer computes ``x = softshrink(b @ W + x @ S, theta_k)``, with ``theta_k`` one
 threshold per feature. torch.nn.Softshrink cannot learn its threshold (it must be a

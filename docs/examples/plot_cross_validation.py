@@ -1,4 +1,5 @@
 """Choosing lambda by cross-validation: the held-out error along the path.
+=======================================================================
 
 K-fold cross-validation over the measurements (the rows of A and b): for each fold,
 ``lasso_path`` on the other rows, along one grid of thresholds, and the squared error

@@ -1,4 +1,5 @@
 """The Lasso regularization path: every coefficient as lambda goes down.
+=====================================================================
 
 A 5%-sparse signal of 300 coefficients seen through 100 noisy measurements.
 ``lasso_path`` solves the Lasso from lambda_max, where x = 0, down to 1e-3

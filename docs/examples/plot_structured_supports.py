@@ -1,4 +1,5 @@
 """Structured sparsity: the group Lasso and the multi-task Lasso against the Lasso.
+================================================================================
 
 Two problems whose truth is sparse in blocks. In the first, one signal of 60
 coefficients in 12 groups of 5, three groups active; in the second, 8 tasks sharing
@@ -81,7 +82,10 @@ def plot(path: str | None = None) -> None:
     for axis in axes[1]:
         axis.set_xlabel("row of x")
         axis.set_ylabel("task")
-    figure.savefig(path or "docs/examples/plot_structured_supports.png", dpi=90)
+    if path:
+        figure.savefig(path, dpi=90)
+    else:
+        plt.show()
 
 
 if __name__ == "__main__":

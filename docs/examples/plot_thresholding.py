@@ -1,8 +1,9 @@
 """Every thresholding rule of arrayshrink, side by side.
+=====================================================
 
 Each panel draws one rule on [-4, 4] with its threshold(s) marked: torch's
 softshrink, hardshrink and tanhshrink, PyWavelets' garrote and firm thresholding and
-its hard mode (which keeps |x| = value, where torch's hardshrink zeroes it), and
+its hard mode (which keeps ``|x| = value``, where torch's hardshrink zeroes it), and
 TensorFlow Addons' asymmetric softshrink. The curves are computed by arrayshrink
 itself, in float64 NumPy.
 

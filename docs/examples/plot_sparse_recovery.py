@@ -1,11 +1,12 @@
 """Recover a sparse signal from fewer measurements than unknowns, with ISTA and FISTA.
+===================================================================================
 
 A 5%-sparse vector of 600 coefficients is measured through 200 random projections with
 a little noise; the Lasso at lambd = 0.1 lambda_max recovers its support. The figure
 shows the truth against the estimate, and the certified relative duality gap at each
 iteration for ISTA, FISTA without restart and FISTA with adaptive restart.
 
-Run it with ``python docs/examples/sparse_recovery.py [figure.png]``; the test suite
+Run it with ``python docs/examples/plot_sparse_recovery.py [figure.png]``; the test suite
 runs ``recover`` and ``convergence`` too.
 """
 
@@ -48,10 +49,7 @@ def convergence(max_iter: int = 300, seed: int = 0) -> dict[str, LassoResult]:
     }
 
 
-def plot(path: str) -> None:
-    import matplotlib
-
-    matplotlib.use("Agg")
+def plot(path: str | None = None) -> None:
     import matplotlib.pyplot as plt
 
     truth, _, result = recover()
@@ -66,7 +64,10 @@ def plot(path: str) -> None:
     right.set(title="Certified relative duality gap", xlabel="iteration", ylabel="gap")
     right.legend()
     fig.tight_layout()
-    fig.savefig(path, dpi=110)
+    if path:
+        fig.savefig(path, dpi=110)
+    else:
+        plt.show()
 
 
 if __name__ == "__main__":
@@ -75,4 +76,4 @@ if __name__ == "__main__":
     print(f"{result.n_iter} iterations, relative gap {float(result.gap):.1e}")
     print(f"true support {support.size} coefficients, found {np.count_nonzero(result.x)}")
     print(f"relative error {np.linalg.norm(result.x - truth) / np.linalg.norm(truth):.3f}")
-    plot(sys.argv[1] if len(sys.argv) > 1 else "sparse_recovery.png")
+    plot(sys.argv[1] if len(sys.argv) > 1 else None)

@@ -1,12 +1,13 @@
 """Denoise a signal in a union of two bases, through an implicit operator.
+=======================================================================
 
 The signal is smooth (a few DCT atoms) plus a few spikes, seen in noise. The dictionary
-[DCT | identity] is never formed: ``forward`` and ``adjoint`` apply scipy's orthonormal
+``[DCT | identity]`` is never formed: ``forward`` and ``adjoint`` apply scipy's orthonormal
 DCT, so each product costs O(n log n). The Lasso separates the two parts and removes
 the noise. Written for NumPy/SciPy; with torch or JAX, the same class written with
 their FFTs gives the same solver on those arrays.
 
-Run it with ``python docs/examples/dct_denoising.py [figure.png]``; the test suite runs
+Run it with ``python docs/examples/plot_dct_denoising.py [figure.png]``; the test suite runs
 ``denoise`` and checks the operator against its matrix.
 """
 
@@ -57,10 +58,7 @@ def denoise(seed: int = 0, lambd: float = 3 * NOISE) -> tuple[np.ndarray, np.nda
     return operator.forward(np.concatenate([result.x[:N], np.zeros(N)])), result.x[N:], result
 
 
-def plot(path: str) -> None:
-    import matplotlib
-
-    matplotlib.use("Agg")
+def plot(path: str | None = None) -> None:
     import matplotlib.pyplot as plt
 
     smooth, spikes, observed = make_signal()
@@ -75,7 +73,10 @@ def plot(path: str) -> None:
     axes[1].legend(loc="upper right")
     axes[1].set_xlabel("sample")
     fig.tight_layout()
-    fig.savefig(path, dpi=110)
+    if path:
+        fig.savefig(path, dpi=110)
+    else:
+        plt.show()
 
 
 if __name__ == "__main__":
@@ -85,4 +86,4 @@ if __name__ == "__main__":
     print(f"{result.n_iter} iterations, relative gap {float(result.gap):.1e}")
     print(f"noise rms {np.sqrt(np.mean((observed - clean) ** 2)):.3f}")
     print(f"error rms {np.sqrt(np.mean((smooth_hat + spikes_hat - clean) ** 2)):.3f}")
-    plot(sys.argv[1] if len(sys.argv) > 1 else "dct_denoising.png")
+    plot(sys.argv[1] if len(sys.argv) > 1 else None)
