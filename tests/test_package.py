@@ -1,4 +1,5 @@
-"""The package itself: public names and their docstrings, import cost, the main job.
+"""The package itself: public names and their docstrings, import cost (the main job,
+``python -m arrayshrink``, is tested in test_cli.py).
 
 The docstring examples of every module run as doctests, in the same pytest run as
 this suite (``--doctest-modules --pyargs tests arrayshrink``, as nox runs it)."""
@@ -134,39 +135,3 @@ def test_import_loads_no_array_library() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     )
     assert result.stdout.strip() == ""
-
-
-def test_main_job_passes() -> None:
-    result = subprocess.run(
-        [sys.executable, "-m", "arrayshrink"], capture_output=True, text=True, check=False
-    )
-    assert result.returncode == 0, result.stdout + result.stderr
-    lines = result.stdout.splitlines()
-    numpy_row = next(line for line in lines if line.startswith("numpy "))
-    assert numpy_row.split()[-3:] == ["ok", "ok", "ok"]
-    assert "all backends agree" in result.stdout
-
-
-def test_main_job_reports_a_disagreement(
-    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
-) -> None:
-    from arrayshrink import _report
-
-    monkeypatch.setattr(arrayshrink, "hardshrink", lambda x, lambd: x)
-    assert _report.main([]) == 1
-    out = capsys.readouterr().out
-    assert "MISMATCH" in out
-    assert "disagree" in out
-
-
-def test_main_job_names_a_backend_it_cannot_run(
-    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
-) -> None:
-    from arrayshrink import _report
-
-    def no_device(np: Any) -> Any:
-        raise _report.Unusable("gpulib 1.0 is installed, but no GPU is usable")
-
-    monkeypatch.setitem(_report._DISCOVERY, "gpulib", no_device)
-    assert _report.main([]) == 0
-    assert "not checked: gpulib 1.0 is installed, but no GPU is usable" in capsys.readouterr().out
