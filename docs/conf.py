@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import os
 from pathlib import Path
 
@@ -48,6 +49,9 @@ myst_heading_anchors = 3
 autosummary_generate = True
 autodoc_typehints = "none"  # the docstrings give the types, in words
 autodoc_default_options = {"members": False}
+# Where torch is not installed, arrayshrink.torch's pages are read with torch mocked
+# (the layers then show (*args, **kwargs) for their signatures; nox -s docs has torch).
+autodoc_mock_imports = [] if importlib.util.find_spec("torch") else ["torch"]
 numpydoc_show_class_members = False
 numpydoc_xref_param_type = False
 
