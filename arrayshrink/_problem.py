@@ -12,8 +12,8 @@ import numbers
 from collections.abc import Callable, Sequence
 from typing import Any, Protocol, runtime_checkable
 
-from arrayshrink import _backends
-from arrayshrink._agnostic._lasso import Operator
+from arrayshrink import _backends, _sparse
+from arrayshrink._agnostic._lasso import Operator, dense_operator
 from arrayshrink._agnostic._penalties import L1, ElasticNet, Groups, Penalty, PositiveL1
 from arrayshrink._lib import _compat, _validation
 from arrayshrink._lib._typing import Array, Namespace
@@ -84,8 +84,17 @@ def checked_namespace(func: str, given: Any, inferred: Namespace) -> Namespace:
 def namespace(func: str, b: Any, A: Any, x0: Any, lambd: Any) -> Namespace:
     """The namespace of b, after checking that A, x0 and an array lambd share it (a
     Python or NumPy number lambd is not an array)."""
+    for name, value in (("b", b), ("x0", x0), ("lambd", lambd)):
+        if _sparse.is_sparse(value):
+            raise TypeError(
+                f"{func}(): {name} must be a dense array; got a {_sparse.kind(value)}. "
+                f"Only A may be sparse: call {name}.toarray() (scipy) or {name}.todense() "
+                "(pydata sparse) first."
+            )
     xp = _validation.namespace_of(b, None, func, name="b")
     for name, value in (("A", A), ("x0", x0), ("lambd", lambd)):
+        if name == "A" and _sparse.is_sparse(value):
+            continue  # a sparse A stands beside a dense NumPy b: checked by its operator
         other = _validation.namespace_or_none(value)
         if other is None or other is xp:
             continue
@@ -182,7 +191,11 @@ def _operator_shape(func: str, shape: Any) -> tuple[int, int]:
 def operator(A: Any, b: Array, xp: Namespace, func: str) -> tuple[Operator, Array]:
     """Wrap a matrix or a LinearOperator as forward/adjoint products; also returns b,
     promoted to the common dtype of A and b as NumPy would. A matrix of the library of
-    b's chunks (an allowed mix) becomes an array of b's library first."""
+    b's chunks (an allowed mix) becomes an array of b's library first. A sparse matrix
+    beside a dense NumPy b stays sparse (arrayshrink._sparse)."""
+    if _sparse.is_sparse(A):
+        _check_shape(func, tuple(A.shape), b, f"A ({_sparse.kind(A)})")
+        return _sparse.operator(A, b, xp, func)
     A_xp = _compat.namespace_for(A)
     if A_xp is not None:
         if A.ndim != 2:
@@ -195,16 +208,7 @@ def operator(A: Any, b: Array, xp: Namespace, func: str) -> tuple[Operator, Arra
         dtype = xp.result_type(A.dtype, b.dtype)
         A = A if A.dtype == dtype else xp.astype(A, dtype)
         b = b if b.dtype == dtype else xp.astype(b, dtype)
-        complex_A = xp.isdtype(A.dtype, "complex floating")
-        A_conj = xp.conj(A) if complex_A else A
-        if b.ndim == 1:
-            # A^H r as the row-vector product r @ conj(A): under jax.jit it runs many
-            # times faster than the product with the transposed matrix.
-            return Operator(lambda x: A @ x, lambda r: r @ A_conj, tuple(A.shape), A), b
-        # For a batch, A^H @ r itself: (r^T @ conj(A))^T would hand a transposed,
-        # non-contiguous array to every elementwise operation after it.
-        A_adjoint = xp.matrix_transpose(A_conj)
-        return Operator(lambda x: A @ x, lambda r: A_adjoint @ r, tuple(A.shape), A), b
+        return dense_operator(A, b.ndim == 2, xp), b
     if isinstance(A, LinearOperator):
         shape = _operator_shape(func, A.shape)
         _check_shape(func, shape, b, "the operator A")
@@ -212,8 +216,8 @@ def operator(A: Any, b: Array, xp: Namespace, func: str) -> tuple[Operator, Arra
         adjoint = _checked_product(func, "adjoint", A.adjoint, shape, xp)
         return Operator(forward, adjoint, shape), b
     raise TypeError(
-        f"{func}(): A must be a 2-d array or an object with forward(x), adjoint(r) and "
-        f"shape; got {type(A).__name__}."
+        f"{func}(): A must be a 2-d array, a scipy.sparse or pydata sparse matrix, or an "
+        f"object with forward(x), adjoint(r) and shape; got {type(A).__name__}."
     )
 
 

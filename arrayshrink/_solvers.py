@@ -12,7 +12,7 @@ import warnings
 from collections.abc import Callable
 from typing import Any, TypedDict, Unpack
 
-from arrayshrink import _backends, _problem, _solver_docs
+from arrayshrink import _backends, _problem, _solver_docs, _sparse
 from arrayshrink._agnostic import _drivers
 from arrayshrink._agnostic._columns import as_array
 from arrayshrink._agnostic._lasso import Options, Problem, power_lipschitz
@@ -189,8 +189,8 @@ def _data(func: str, A: Any, b: Array, lambd: Any, o: dict[str, Any]) -> tuple[A
     arrays = {"b": b, "A": A, "x0": x0, "lambd": lambd}
     for name, value in arrays.items():
         value_xp = _compat.namespace_for(value)
-        if value_xp is None:
-            continue  # a LinearOperator, a number lambd
+        if value_xp is None or (name == "A" and _sparse.is_sparse(value)):
+            continue  # a LinearOperator, a number lambd, a sparse A (checked already)
         if value_xp is xp:  # else the matrix of an allowed mix, on the chunks' device
             _validation.check_device(func, name, value, b, data_name="b")
         if name != "lambd":  # lambd's values are checked by the threshold validator

@@ -208,7 +208,7 @@ def _support_problem(A: np.ndarray, b: np.ndarray, lambd: float) -> Any:
     from arrayshrink._lib import _compat
 
     xp = _compat.array_namespace(A)
-    operator = _lasso.Operator(lambda x: A @ x, lambda r: r @ A, A.shape, A)
+    operator = _lasso.dense_operator(A, False, xp)
     return _lasso.Problem(operator, b, _penalties.L1(lambd, xp), xp, 0.0, np.float64, np.float64)
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, Protocol
 
 from arrayshrink._agnostic._columns import (
     as_array,
@@ -30,6 +30,8 @@ from arrayshrink._lib._typing import Array, Namespace
 __all__ = [
     "Backtrack",
     "Check",
+    "Columns",
+    "DenseColumns",
     "Iterate",
     "Operator",
     "Options",
@@ -38,6 +40,7 @@ __all__ = [
     "backtrack_masked",
     "certify",
     "certify_correlated",
+    "dense_operator",
     "fixed_step",
     "iteration",
     "power_lipschitz",
@@ -50,16 +53,71 @@ _STEP_MARGIN = 0.9  # ... or go straight below the inverse curvature measured, i
 _MAX_HALVINGS = 60  # a safety net: 2**-60 of a step is no step at all
 
 
+class Columns(Protocol):
+    """The columns of a matrix, dense or sparse, for what needs them (working sets,
+    screening, the support's Newton step)."""
+
+    def norms(self) -> Array:
+        """The Euclidean norm of each column, shape (n,)."""
+        ...
+
+    def restrict(self, index: Array, batched: bool) -> Operator:
+        """The operator of the columns ``index`` alone (with their Columns)."""
+        ...
+
+    def gram(self, index: Array) -> Array:
+        """A_S^H A_S for the columns S = ``index``, a dense array of the problem's
+        library: few columns (a support of at most m)."""
+        ...
+
+
 @dataclass(frozen=True)
 class Operator:
     """A linear map given by its forward and adjoint products, and its shape (m, n);
-    ``matrix`` is the matrix itself where there is one (in the problem's dtype), for
-    what needs its columns (working sets, screening); None for a LinearOperator."""
+    ``matrix`` is the matrix itself where it is an array of the problem's library (in
+    its dtype), ``columns`` its columns where there is a matrix, dense or sparse; both
+    None for a LinearOperator."""
 
     forward: Callable[[Array], Array]
     adjoint: Callable[[Array], Array]
     shape: tuple[int, int]
     matrix: Array | None = None
+    columns: Columns | None = None
+
+
+@dataclass(frozen=True)
+class DenseColumns:
+    """The Columns of a dense matrix of the problem's library."""
+
+    A: Array
+    xp: Namespace
+
+    def norms(self) -> Array:
+        return self.xp.sqrt(self.xp.sum(self.A * self.A, axis=0))
+
+    def restrict(self, index: Array, batched: bool) -> Operator:
+        return dense_operator(self.xp.take(self.A, index, axis=1), batched, self.xp)
+
+    def gram(self, index: Array) -> Array:
+        xp = self.xp
+        A_S = xp.take(self.A, index, axis=1)
+        A_S_conj = xp.conj(A_S) if xp.isdtype(A_S.dtype, "complex floating") else A_S
+        return xp.matrix_transpose(A_S_conj) @ A_S
+
+
+def dense_operator(A: Array, batched: bool, xp: Namespace) -> Operator:
+    """The operator of a real or complex matrix A of the problem's library."""
+    complex_A = xp.isdtype(A.dtype, "complex floating")
+    A_conj = xp.conj(A) if complex_A else A
+    columns = DenseColumns(A, xp)
+    if not batched:
+        # A^H r as the row-vector product r @ conj(A): under jax.jit it runs many
+        # times faster than the product with the transposed matrix.
+        return Operator(lambda x: A @ x, lambda r: r @ A_conj, tuple(A.shape), A, columns)
+    # For a batch, A^H @ r itself: (r^T @ conj(A))^T would hand a transposed,
+    # non-contiguous array to every elementwise operation after it.
+    A_adjoint = xp.matrix_transpose(A_conj)
+    return Operator(lambda x: A @ x, lambda r: A_adjoint @ r, tuple(A.shape), A, columns)
 
 
 @dataclass(frozen=True)

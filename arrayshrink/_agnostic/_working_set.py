@@ -43,7 +43,6 @@ from arrayshrink._agnostic._columns import (
 )
 from arrayshrink._agnostic._lasso import (
     Check,
-    Operator,
     Options,
     Problem,
     certify_correlated,
@@ -83,7 +82,7 @@ def applies(problem: Problem, options: Options) -> bool:
     eager arrays, no callback, history or monitor)."""
     xp, op = problem.xp, problem.op
     return (
-        op.matrix is not None
+        op.columns is not None
         and not options.unroll
         and options.tol > 0  # tol = 0 asks for max_iter iterations of one sequence
         and op.shape[1] >= _MIN_FEATURES
@@ -115,14 +114,6 @@ def _restricted_l1(penalty: L1, index: Array, xp: Namespace) -> L1:
     if isinstance(lambd, float) or lambd.shape[0] == 1:
         return penalty
     return replace(penalty, lambd=xp.take(lambd, index, axis=0))
-
-
-def _restricted_operator(A_ws: Array, batched: bool, xp: Namespace) -> Operator:
-    """The operator of the columns A_ws (real), as arrayshrink._problem builds one."""
-    if not batched:
-        return Operator(lambda x: A_ws @ x, lambda r: r @ A_ws, tuple(A_ws.shape), A_ws)
-    A_t = xp.matrix_transpose(A_ws)
-    return Operator(lambda x: A_ws @ x, lambda r: A_t @ r, tuple(A_ws.shape), A_ws)
 
 
 def _weights(l1: L1, like: Array, xp: Namespace) -> Array:
@@ -213,8 +204,8 @@ def solve_working_set(
 ) -> LassoResult[Array]:
     """The working-set solve (module docstring); ``solve(problem, x0, options)`` is the
     plain driver, used for the inner solves and where the set would be all of A."""
-    xp, A = problem.xp, problem.op.matrix
-    assert A is not None
+    xp, columns = problem.xp, problem.op.columns
+    assert columns is not None
     l1 = l1_part(problem.penalty)
     assert l1 is not None
     n = problem.op.shape[1]
@@ -223,8 +214,8 @@ def solve_working_set(
         return solve(problem, x0, options)  # NaN data: the plain solve says so
     if bool(xp.all(_settled(state.check, xp))):
         return _result(state)  # x0 is certified (a path's proposal): no work
-    norms = xp.sqrt(xp.sum(A * A, axis=0))
-    screened = xp.zeros((n,), dtype=xp.bool, device=device_of(A))
+    norms = columns.norms()
+    screened = xp.zeros((n,), dtype=xp.bool, device=device_of(norms))
     size, gap = 0, math.inf
     while not bool(xp.all(_settled(state.check, xp))) and state.n_iter < options.max_iter:
         order, screened = _ranking(problem, state, l1, norms, screened)
@@ -248,12 +239,11 @@ def _inner(
 ) -> _State:
     """One inner solve on the working set ``ws``, to a fraction of the current gap,
     then the full problem's certificate."""
-    xp, A = problem.xp, problem.op.matrix
-    assert A is not None
-    A_ws = xp.take(A, ws, axis=1)
+    xp, columns = problem.xp, problem.op.columns
+    assert columns is not None
     inner = replace(
         problem,
-        op=_restricted_operator(A_ws, problem.batched, xp),
+        op=columns.restrict(ws, problem.batched),
         penalty=_restricted_penalty(problem.penalty, ws, xp),
     )
     tol = max(_INNER_RATIO * _worst_gap(state.check, xp), _INNER_FLOOR * options.tol)
@@ -271,7 +261,7 @@ def _inner(
     x_ws = put_columns(x_ws, open_, result.x, where, xp)
     n_iter = put_columns(n_iter, open_, _n_iter_after(result, n_iter, index, xp), where, xp)
     x = _scatter(x_ws, order, ws.shape[0], xp)
-    return _State(problem, x, A_ws @ x_ws, n_iter, options.tol)
+    return _State(problem, x, inner.op.forward(x_ws), n_iter, options.tol)
 
 
 def _n_iter_after(result: LassoResult[Array], n_iter: Array, index: Array, xp: Namespace) -> Array:
@@ -288,40 +278,44 @@ def _support_step(problem: Problem, x: Array) -> tuple[Array, Array]:
     long before it converges on an ill-conditioned support, and this finishes in a few
     linear solves. Returns x and A x; x unchanged where no step is taken (a support of
     more than m coefficients, a singular system, or no decrease)."""
-    xp, A = problem.xp, problem.op.matrix
-    assert A is not None
-    order = xp.argsort(xp.astype(x == 0, index_dtype(xp)), stable=True)  # support first
-    size = int(xp.sum(xp.astype(x != 0, index_dtype(xp))))
-    support = order[:size]
-    A_S = xp.take(A, support, axis=1)
+    xp, columns = problem.xp, problem.op.columns
+    assert columns is not None
+    inside = x != 0
+    support = xp.nonzero(inside)[0]  # in index order; no sort of all n coefficients
+    size = int(support.shape[0])
+    A_S = columns.restrict(support, False)  # the support's products
     x_S = xp.take(x, support, axis=0)
-    if not 0 < size <= A.shape[0] or not hasattr(xp, "linalg"):
-        return x, A_S @ x_S
+    if not 0 < size <= problem.op.shape[0] or not hasattr(xp, "linalg"):
+        return x, A_S.forward(x_S)
     l1 = l1_part(problem.penalty)
     assert l1 is not None
     lambd = _restricted_l1(l1, support, xp).lambd + xp.zeros_like(x_S)
     ridge = problem.penalty.ridge
-    gram = xp.matrix_transpose(A_S) @ A_S
+    gram = columns.gram(support)
     if ridge:
         gram = gram + ridge * xp.eye(size, dtype=gram.dtype, device=device_of(gram))
     # The gradient of the quadratic at 0, with the L1 term of x's signs.
-    linear = problem.b @ A_S - lambd * xp.sign(x_S)
+    linear = A_S.adjoint(problem.b) - lambd * xp.sign(x_S)
 
     def objective(v: Array, Av: Array) -> float:
         fit = 0.5 * xp.sum((Av - problem.b) ** 2)
         return float(fit + xp.sum(lambd * xp.abs(v)) + 0.5 * ridge * xp.sum(v**2))
 
-    A_old = A_S @ x_S
+    A_old = A_S.forward(x_S)
     v = x_S
     for _ in range(_SUPPORT_ROUNDS):
         v, full = _step_on_support(gram, linear, v, xp)
         if full:
             break
-    A_new = A_S @ v
+    A_new = A_S.forward(v)
     if not objective(v, A_new) < objective(x_S, A_old):
         return x, A_old
-    rest = xp.zeros((x.shape[0] - size,), dtype=x.dtype, device=device_of(x))
-    return xp.take(xp.concat([v, rest]), xp.argsort(order), axis=0), A_new
+    # Back to every coefficient: each support coefficient's position in v, the others
+    # that of an appended zero.
+    outside = xp.full(x.shape, size, dtype=index_dtype(xp), device=device_of(x))
+    position = xp.where(inside, positions(inside, xp), outside)
+    zero = xp.zeros((1,), dtype=x.dtype, device=device_of(x))
+    return xp.take(xp.concat([v, zero]), position, axis=0), A_new
 
 
 def _step_on_support(gram: Array, linear: Array, v: Array, xp: Namespace) -> tuple[Array, bool]:

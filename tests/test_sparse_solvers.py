@@ -1,0 +1,211 @@
+"""Sparse design matrices in the solvers: scipy.sparse arrays and matrices and pydata
+sparse arrays as A beside a dense NumPy b give the dense solve's answers, without
+densifying A; every other mix raises.
+
+References: the same solve with A.toarray() (float64 NumPy, tight tolerances), and
+scikit-learn's Lasso on the same sparse matrix.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+from typing import Any
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+
+from arrayshrink import fista, ista, lambda_max, lasso_path
+
+pytestmark = pytest.mark.backend("numpy")
+
+needs_pydata_sparse = pytest.mark.skipif(
+    importlib.util.find_spec("sparse") is None, reason="pydata sparse is not installed"
+)
+
+FORMATS = ["csr_array", "csc_array", "coo_array", "csr_matrix", "csc_matrix", "coo_matrix"]
+
+
+def _problem(m: int, n: int, k: int | None = None, seed: int = 0) -> tuple[Any, np.ndarray]:
+    """A sparse Gaussian A (5% dense) in CSR, and b = A x_true + noise."""
+    rng = np.random.default_rng(seed)
+    A = sp.random_array((m, n), density=0.05, rng=rng, format="csr")
+    truth = np.zeros((n,) if k is None else (n, k))
+    truth[rng.choice(n, max(1, n // 40), replace=False)] = 1.0
+    return A, A @ truth + 0.01 * rng.standard_normal((m,) if k is None else (m, k))
+
+
+def _as(fmt: str, A: Any) -> Any:
+    return getattr(sp, fmt)(A)
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+@pytest.mark.parametrize("n", [150, 600], ids=["plain", "working-sets"])
+def test_every_scipy_format_gives_the_dense_solution(fmt: str, n: int) -> None:
+    A, b = _problem(120, n)
+    lambd = 0.1 * float(lambda_max(A.toarray(), b))
+    dense = fista(A.toarray(), b, lambd, tol=1e-12, max_iter=50_000)
+    result = fista(_as(fmt, A), b, lambd, tol=1e-12, max_iter=50_000)
+    assert type(result.x) is np.ndarray
+    assert bool(result.converged)
+    np.testing.assert_allclose(result.x, dense.x, atol=1e-8)
+    np.testing.assert_allclose(result.objective, dense.objective, rtol=1e-10)
+
+
+@pytest.mark.parametrize("n", [150, 600], ids=["plain", "working-sets"])
+def test_a_batch_gives_the_dense_solutions(n: int) -> None:
+    A, B = _problem(100, n, k=6, seed=1)
+    lambd = 0.1 * float(np.max(lambda_max(A.toarray(), B)))
+    dense = fista(A.toarray(), B, lambd, tol=1e-12, max_iter=50_000)
+    result = fista(A, B, lambd, tol=1e-12, max_iter=50_000)
+    assert bool(np.all(result.converged))
+    np.testing.assert_allclose(result.x, dense.x, atol=1e-8)
+
+
+def test_lambda_max_and_the_path() -> None:
+    A, b = _problem(120, 500, seed=2)
+    dense_A = A.toarray()
+    np.testing.assert_allclose(lambda_max(A, b), np.max(np.abs(dense_A.T @ b)), rtol=1e-13)
+    np.testing.assert_allclose(lambda_max(A, b, positive=True), np.max(dense_A.T @ b), rtol=1e-13)
+    path = lasso_path(A, b, n_lambdas=8, tol=1e-10)
+    reference = lasso_path(dense_A, b, n_lambdas=8, tol=1e-10)
+    assert bool(np.all(path.converged))
+    np.testing.assert_allclose(path.lambdas, reference.lambdas, rtol=1e-13)
+    np.testing.assert_allclose(path.x, reference.x, atol=1e-6)
+
+
+@pytest.mark.parametrize(
+    "options",
+    [{"positive": True}, {"l2": 0.5}, {"positive": True, "l2": 0.1}, {}],
+    ids=["positive", "elastic-net", "both", "weighted"],
+)
+def test_the_l1_variants(options: dict[str, Any]) -> None:
+    A, b = _problem(100, 450, seed=3)
+    top = float(lambda_max(A.toarray(), b))
+    lambd: Any = 0.1 * top
+    if not options:  # per-coefficient weights
+        lambd = 0.1 * top * np.random.default_rng(3).uniform(0.5, 2.0, size=450)
+    dense = fista(A.toarray(), b, lambd, tol=1e-12, max_iter=50_000, **options)
+    result = fista(A, b, lambd, tol=1e-12, max_iter=50_000, **options)
+    assert bool(result.converged)
+    np.testing.assert_allclose(result.x, dense.x, atol=1e-8)
+
+
+def test_ista_groups_and_multitask() -> None:
+    A, B = _problem(80, 60, k=3, seed=4)
+    lambd = 0.2 * float(np.max(lambda_max(A.toarray(), B)))
+    for run in (
+        lambda M: ista(M, B[:, 0], lambd, tol=1e-10, max_iter=100_000),
+        lambda M: fista(M, B[:, 0], lambd, groups=np.arange(60) // 3, tol=1e-10),
+        lambda M: fista(M, B, lambd, multitask=True, tol=1e-10),
+    ):
+        result, dense = run(A), run(A.toarray())
+        assert bool(np.all(result.converged))
+        np.testing.assert_allclose(result.x, dense.x, atol=1e-7)
+
+
+def test_float32_and_complex() -> None:
+    A, b = _problem(100, 200, seed=5)
+    lambd = 0.1 * float(lambda_max(A.toarray(), b))
+    single = fista(A.astype(np.float32), b.astype(np.float32), lambd)
+    assert single.x.dtype == np.float32
+    assert bool(single.converged)
+    # A float32 A beside a float64 b: both promoted, as NumPy promotes them.
+    assert fista(A.astype(np.float32), b, lambd).x.dtype == np.float64
+    rng = np.random.default_rng(5)
+    Z = A + 1j * sp.random_array(A.shape, density=0.05, rng=rng, format="csr")
+    z = b + 1j * rng.standard_normal(b.shape)
+    dense = fista(Z.toarray(), z, lambd, tol=1e-12, max_iter=50_000)
+    result = fista(Z, z, lambd, tol=1e-12, max_iter=50_000)
+    assert result.x.dtype == np.complex128
+    np.testing.assert_allclose(result.x, dense.x, atol=1e-8)
+
+
+def test_a_matrix_too_large_to_densify() -> None:
+    """200,000 x 100,000 would take 160 GB dense: the solve runs on the stored values."""
+    rng = np.random.default_rng(6)
+    m, n = 200_000, 100_000
+    A = sp.random_array((m, n), density=1e-5, rng=rng, format="csc")
+    truth = np.zeros(n)
+    truth[rng.choice(n, 50, replace=False)] = 1.0
+    b = A @ truth + 0.001 * rng.standard_normal(m)
+    result = fista(A, b, 0.1 * float(lambda_max(A, b)))
+    assert bool(result.converged)
+    assert np.count_nonzero(result.x) <= 200
+
+
+def test_scikit_learn_on_the_same_sparse_matrix() -> None:
+    from sklearn.linear_model import Lasso
+
+    A, b = _problem(200, 800, seed=7)
+    m = A.shape[0]
+    lambd = 0.05 * float(lambda_max(A, b))
+    theirs = Lasso(alpha=lambd / m, fit_intercept=False, tol=1e-12, max_iter=100_000)
+    theirs.fit(A.tocsc(), b)
+    ours = fista(A, b, lambd, tol=1e-12, max_iter=50_000)
+    np.testing.assert_allclose(ours.x, theirs.coef_, atol=1e-7)
+
+
+def test_the_input_is_not_modified() -> None:
+    A, b = _problem(80, 500, seed=8)
+    data, indices, b_copy = A.data.copy(), A.indices.copy(), b.copy()
+    fista(A, b, 0.1 * float(lambda_max(A, b)))
+    np.testing.assert_array_equal(A.data, data)
+    np.testing.assert_array_equal(A.indices, indices)
+    np.testing.assert_array_equal(b, b_copy)
+
+
+@needs_pydata_sparse
+@pytest.mark.parametrize("fmt", ["COO", "GCXS"])
+def test_pydata_sparse_gives_the_dense_solution(fmt: str) -> None:
+    import sparse
+
+    A, b = _problem(120, 600, seed=9)
+    pydata = getattr(sparse, fmt).from_scipy_sparse(A)
+    lambd = 0.1 * float(lambda_max(A.toarray(), b))
+    dense = fista(A.toarray(), b, lambd, tol=1e-12, max_iter=50_000)
+    result = fista(pydata, b, lambd, tol=1e-12, max_iter=50_000)
+    assert type(result.x) is np.ndarray
+    np.testing.assert_allclose(result.x, dense.x, atol=1e-8)
+    np.testing.assert_allclose(lambda_max(pydata, b), lambda_max(A, b), rtol=1e-14)
+
+
+# --- errors ------------------------------------------------------------------------
+
+
+def test_integer_sparse_a_says_astype_float() -> None:
+    A = sp.csr_array(np.eye(4, dtype=np.int64))
+    message = r"fista\(\): A must have a floating dtype.*astype\(float\)"
+    with pytest.raises(TypeError, match=message):
+        fista(A, np.ones(4), 0.1)
+
+
+def test_non_finite_stored_values_raise() -> None:
+    A = sp.csr_array(np.eye(4))
+    A.data[1] = np.nan
+    with pytest.raises(ValueError, match=r"A must be finite.*1 NaN or infinite value\b"):
+        fista(A, np.ones(4), 0.1)
+
+
+def test_shapes_that_do_not_fit_raise() -> None:
+    with pytest.raises(ValueError, match=r"A \(scipy.sparse csr_array\) of shape \(4, 3\)"):
+        fista(sp.csr_array(np.ones((4, 3))), np.ones(5), 0.1)
+
+
+def test_sparse_a_beside_another_library_raises() -> None:
+    torch = pytest.importorskip("torch")
+    with pytest.raises(TypeError, match=r"needs b as a dense NumPy array; got b from torch"):
+        fista(sp.csr_array(np.eye(3)), torch.ones(3, dtype=torch.float64), 0.1)
+
+
+def test_a_sparse_b_or_x0_raises() -> None:
+    dense_message = r"b must be a dense array; got a scipy.sparse csr_array.*b.toarray\(\)"
+    with pytest.raises(TypeError, match=dense_message):
+        fista(np.eye(3), sp.csr_array(np.ones((3, 1))), 0.1)
+    with pytest.raises(TypeError, match=r"x0 must be a dense array"):
+        fista(sp.csr_array(np.eye(3)), np.ones(3), 0.1, x0=sp.csr_array(np.ones((3, 1))))
+
+
+def test_the_error_for_other_objects_names_sparse_matrices() -> None:
+    with pytest.raises(TypeError, match=r"a 2-d array, a scipy.sparse or pydata sparse matrix"):
+        fista(object(), np.ones(3), 0.1)
