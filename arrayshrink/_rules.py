@@ -7,6 +7,7 @@ import math
 import numbers
 from typing import Any
 
+from arrayshrink import _sparse
 from arrayshrink._agnostic import _rules
 from arrayshrink._lib import _compat, _validation
 from arrayshrink._lib._typing import ArrayT, Namespace
@@ -202,7 +203,7 @@ def threshold(
     Examples
     --------
     >>> import numpy as np
-    >>> from arrayshrink import threshold
+    >>> from arrayshrink import _sparse, threshold
     >>> data = np.linspace(1, 4, 7)
     >>> threshold(data, 2, "soft")
     array([0. , 0. , 0. , 0.5, 1. , 1.5, 2. ])
@@ -212,6 +213,10 @@ def threshold(
     array([ 1. ,  1.5,  2. , -1. , -1. , -1. , -1. ])
     """
     func = "threshold"
+    if _sparse.is_sparse(x):
+        return _sparse.elementwise(  # type: ignore[no-any-return]
+            func, x, lambda data: threshold(data, value, mode, substitute), {"value": value}
+        )
     mode = _mode(func, mode)
     related = value if _validation.is_array(value) else None
     array, scalar, xp, is_complex = _prepared(func, x, xp, related)
@@ -321,6 +326,13 @@ def threshold_firm(
     array([0.  , 0.75, 2.25, 4.  ])
     """
     func = "threshold_firm"
+    if _sparse.is_sparse(x):
+        return _sparse.elementwise(  # type: ignore[no-any-return]
+            func,
+            x,
+            lambda data: threshold_firm(data, value_low, value_high),
+            {"value_low": value_low, "value_high": value_high},
+        )
     array, scalar, xp, _ = _prepared(func, x, xp)
     real = _validation.real_dtype(array.dtype, xp)
     if _validation.is_array(value_low) or _validation.is_array(value_high):
@@ -404,6 +416,13 @@ def asymmetric_softshrink(
     array([-1.,  0.,  0.,  1.])
     """
     func = "asymmetric_softshrink"
+    if _sparse.is_sparse(x):
+        return _sparse.elementwise(  # type: ignore[no-any-return]
+            func,
+            x,
+            lambda data: asymmetric_softshrink(data, lower, upper),
+            {"lower": lower, "upper": upper},
+        )
     array, scalar, xp, is_complex = _prepared(func, x, xp)
     if is_complex:
         raise TypeError(

@@ -6,7 +6,8 @@ import math
 import numbers as _numbers
 from typing import Any
 
-from arrayshrink import _agnostic
+from arrayshrink import _agnostic, _sparse
+from arrayshrink._agnostic._groups import group_scale
 from arrayshrink._backends import Dispatch
 from arrayshrink._lib import _compat, _validation
 from arrayshrink._lib._typing import Array, ArrayT, Namespace
@@ -73,8 +74,13 @@ def _general(
     them in (as torch does), rather than to their own dtype.
     """
     function = dispatch.function
-    array, scalar = _from_numpy_scalar(x)
     thresholded = lambd is not _NO_THRESHOLD
+    if _sparse.is_sparse(x):
+        given = {"lambd": lambd} if thresholded else {}
+        return _sparse.elementwise(  # type: ignore[no-any-return]
+            function, x, lambda data: _general(dispatch, data, lambd, None), given
+        )
+    array, scalar = _from_numpy_scalar(x)
     inferred = _validation.namespace_of(array, lambd if thresholded else None, function)
     xp = _validation.check_namespace(function, xp, inferred, data_name="x")
     is_complex = _validation.check_floating(array, xp, function)
@@ -319,6 +325,25 @@ def tanhshrink(x: ArrayT, /, *, xp: Namespace | None = None) -> ArrayT:
     return _general(_TANHSHRINK, x, _NO_THRESHOLD, xp)
 
 
+def _sparse_group_softshrink(x: Any, lambd: Any, axis: Any) -> Any:
+    """group_softshrink of a scipy.sparse or pydata sparse x (arrayshrink._sparse)."""
+    import array_api_compat.numpy as np_xp
+    import numpy as np
+
+    func = "group_softshrink"
+    _sparse.number_thresholds(func, {"lambd": lambd})
+    axes = _group_axes(axis, len(x.shape), func)
+    dtype = np.dtype(x.dtype)
+    # The checks of the dense function, on an empty array of x's dtype.
+    group_softshrink(np.zeros((0,) * len(x.shape), dtype=dtype), lambd, axis=axis)
+    threshold = float(lambd)
+
+    def scale(norm: Any, _: Any) -> Any:
+        return group_scale(norm, threshold, xp=np_xp)
+
+    return _sparse.grouped(func, x, lambd, axes, scale)
+
+
 def _group_axes(axis: Any, ndim: int, func: str) -> tuple[int, ...]:
     """``axis`` (an int or a tuple of ints) as sorted non-negative axes of an array of
     ``ndim`` dimensions."""
@@ -424,6 +449,8 @@ def group_softshrink(
            [0.20049628, 0.30049628]])
     """
     func = "group_softshrink"
+    if _sparse.is_sparse(x):
+        return _sparse_group_softshrink(x, lambd, axis)  # type: ignore[no-any-return]
     array, scalar = _from_numpy_scalar(x)
     inferred = _validation.namespace_of(array, lambd, func)
     xp = _validation.check_namespace(func, xp, inferred, data_name="x")

@@ -17,7 +17,15 @@ from arrayshrink import _backends
 from arrayshrink._agnostic._lasso import Operator
 from arrayshrink._lib._typing import Array, Namespace
 
-__all__ = ["SparseColumns", "is_sparse", "kind", "operator"]
+__all__ = [
+    "SparseColumns",
+    "elementwise",
+    "grouped",
+    "is_sparse",
+    "kind",
+    "number_thresholds",
+    "operator",
+]
 
 
 def is_sparse(A: Any) -> bool:
@@ -100,3 +108,136 @@ class SparseColumns:
     def gram(self, index: Array) -> Array:
         A_S = self.A[:, index]
         return (A_S.conj().T @ A_S).toarray()  # sparse product: O(nnz), not O(m s^2)
+
+
+# --- sparse arrays through the shrink family ---------------------------------------
+
+
+def number_thresholds(func: str, thresholds: dict[str, Any]) -> None:
+    """With a sparse x, thresholds are numbers: an array one would have to be read at
+    every stored entry, which the rules do not do."""
+    for name, value in thresholds.items():
+        if hasattr(value, "shape") and len(value.shape) > 0:
+            raise TypeError(
+                f"{func}(): with a sparse x, {name} must be a number; got an array of shape "
+                f"{tuple(value.shape)}. Call x.todense() (pydata sparse) or x.toarray() "
+                "(scipy.sparse) for thresholds per element, row or column."
+            )
+
+
+def _same(a: Any, b: Any) -> Any:
+    """a == b, NaN equal to NaN (elementwise, NumPy)."""
+    import numpy as np
+
+    return np.asarray((a == b) | (np.isnan(a) & np.isnan(b)))
+
+
+def _kept_fill(func: str, rule: Any, fill: Any, dtype: Any) -> None:
+    """The entries not stored hold ``fill``: the rule must keep it, else the result
+    would not be sparse (a substitute, an interval without 0)."""
+    import numpy as np
+
+    value = rule(np.asarray([fill], dtype=dtype))[0]
+    if not bool(_same(value, fill)):
+        raise TypeError(
+            f"{func}(): x is sparse, and this rule maps {fill} (the value of the entries "
+            f"not stored) to {value}: the result would not be sparse. Call x.todense() "
+            "(pydata sparse) or x.toarray() (scipy.sparse) first."
+        )
+
+
+def elementwise(func: str, x: Any, rule: Any, thresholds: dict[str, Any]) -> Any:
+    """``rule`` (a function of a NumPy array) on the stored values of a sparse x: a
+    sparse array of the same library and format, without the zeros the rule creates.
+    Raises TypeError for array thresholds and rules that do not keep the fill value."""
+    number_thresholds(func, thresholds)
+    if type(x).__module__.startswith("scipy"):
+        return _scipy_elementwise(func, x, rule)
+    import sparse
+
+    coo = sparse.as_coo(x)
+    fill = coo.fill_value
+    _kept_fill(func, rule, fill, coo.dtype)
+    data = rule(coo.data)
+    keep = ~_same(data, fill)
+    out = sparse.COO(
+        coo.coords[:, keep],
+        data[keep],
+        shape=coo.shape,
+        fill_value=fill,
+        sorted=True,
+        has_duplicates=False,
+    )
+    return _like(out, x)
+
+
+def _like(out: Any, x: Any) -> Any:
+    """``out`` (pydata COO) in the format of x (COO or GCXS; COO otherwise)."""
+    import sparse
+
+    if isinstance(x, sparse.GCXS):
+        return sparse.GCXS.from_coo(out, compressed_axes=x.compressed_axes)
+    return out
+
+
+def _scipy_elementwise(func: str, x: Any, rule: Any) -> Any:
+    import numpy as np
+
+    _kept_fill(func, rule, 0.0, x.dtype)
+    out = x.tocsr(copy=True)
+    out.sum_duplicates()  # the rule of a sum, not the sum of the rule
+    out.data = np.asarray(rule(out.data))
+    out.eliminate_zeros()  # NaN is not zero: it stays
+    return out.asformat(x.format)
+
+
+def grouped(func: str, x: Any, lambd: Any, axes: tuple[int, ...], scale: Any) -> Any:
+    """Group soft-thresholding of a sparse x: the norm of each group (the entries that
+    share their coordinates off ``axes``) from its stored values, and each stored value
+    times its group's ``scale(norm, lambd)``; groups of unstored entries stay 0. A
+    group holding NaN has its stored values NaN; its unstored entries stay 0, where
+    the dense result holds NaN too (a sparse result cannot)."""
+    import numpy as np
+
+    number_thresholds(func, {"lambd": lambd})
+    scipy_x = type(x).__module__.startswith("scipy")
+    if scipy_x:
+        coo = x.tocoo(copy=True)
+        coo.sum_duplicates()
+        coords, data, shape = np.stack(coo.coords), coo.data, coo.shape
+    else:
+        import sparse
+
+        coo = sparse.as_coo(x)
+        if coo.fill_value != 0:
+            raise TypeError(
+                f"{func}(): x is sparse with fill value {coo.fill_value}; group "
+                "soft-thresholding needs 0 there. Call x.todense() first."
+            )
+        coords, data, shape = coo.coords, coo.data, coo.shape
+    others = [axis for axis in range(len(shape)) if axis not in axes]
+    key = np.ravel_multi_index(tuple(coords[others]), tuple(shape[a] for a in others))
+    groups, group_of = np.unique(key, return_inverse=True)
+    modulus = np.abs(data).astype(np.float64)
+    # Scaled by each group's largest modulus: squares neither overflow nor underflow.
+    largest = np.zeros(groups.size)
+    with np.errstate(invalid="ignore"):  # NaN propagates into its group's maximum
+        np.maximum.at(largest, group_of, modulus)
+    usable = (largest > 0) & np.isfinite(largest)
+    unit = modulus / np.where(usable, largest, 1.0)[group_of]
+    squares = np.bincount(group_of, weights=unit * unit, minlength=groups.size)
+    norm = np.where(usable, largest * np.sqrt(squares), largest)
+    if np.any(np.isnan(modulus)):  # NaN stays NaN (maximum.at already propagates it)
+        norm = np.where(np.isnan(largest), np.nan, norm)
+    out_data = (data * scale(norm, lambd)[group_of].astype(data.real.dtype)).astype(data.dtype)
+    keep = out_data != 0
+    if scipy_x:
+        # coo_array or coo_matrix, as x is an array or a matrix
+        result = type(coo)((out_data[keep], tuple(coords[:, keep])), shape=shape)
+        return result.asformat(x.format)
+    import sparse
+
+    out = sparse.COO(
+        coords[:, keep], out_data[keep], shape=shape, sorted=True, has_duplicates=False
+    )
+    return _like(out, x)
