@@ -151,7 +151,8 @@ def test_group_softshrink_with_nan_and_huge_values(make: Callable[[np.ndarray], 
     D[2, 3] = 5.0
     out = _todense(arrayshrink.group_softshrink(make(D), 1.0, axis=1))
     np.testing.assert_allclose(out[0, :2], [3e200 - 0.6, 4e200 - 0.8], rtol=1e-14)
-    assert np.isnan(out[1, 1]) and np.isnan(out[1, 2])
+    assert np.isnan(out[1, 1])
+    assert np.isnan(out[1, 2])
     assert out[1, 0] == 0.0
     np.testing.assert_array_equal(out[2], [0.0, 0.0, 0.0, 4.0])
 
