@@ -13,7 +13,7 @@ import nox
 
 nox.options.default_venv_backend = "virtualenv"
 nox.options.error_on_missing_interpreters = True
-nox.options.sessions = ["lint", "tests", "oldest", "distributed", "docs"]
+nox.options.sessions = ["lint", "tests", "oldest", "distributed", "interop", "docs"]
 
 TORCH = os.environ.get("ARRAYSHRINK_TORCH", "torch==2.13.0")
 
@@ -31,6 +31,17 @@ GPU_BACKENDS = {
     "cupy": [".[cupy]"],
     "torch": [".", os.environ.get("ARRAYSHRINK_TORCH_CUDA", "torch")],
     "jax": [".", "jax[cuda12]"],
+}
+
+# Libraries tested through their own test files rather than the whole suite: pydata
+# sparse (sparse arrays in and out, sparse design matrices) and ndonnx (an ONNX-backed
+# Array API library, and ONNX models run by onnxruntime).
+INTEROP = {
+    "sparse": (
+        [".[numpy]", "sparse"],
+        ("tests/test_sparse_arrays.py", "tests/test_sparse_solvers.py"),
+    ),
+    "ndonnx": ([".[numpy]", "ndonnx", "onnxruntime"], ("tests/test_ndonnx.py",)),
 }
 
 # The oldest versions arrayshrink supports, tested together (ml_dtypes 0.6, a test
@@ -72,6 +83,15 @@ def oldest(session: nox.Session) -> None:
         "import array_api_compat, numpy; print(array_api_compat.__version__, numpy.__version__)",
     )
     _pytest(session, "numpy")
+
+
+@nox.session
+@nox.parametrize("library", list(INTEROP), ids=list(INTEROP))
+def interop(session: nox.Session, library: str) -> None:
+    """The tests of one more array library beside NumPy (INTEROP above)."""
+    installs, targets = INTEROP[library]
+    session.install(*installs, "--group", "test")
+    _pytest(session, "numpy", targets=targets)
 
 
 @nox.session
