@@ -293,7 +293,7 @@ def test_bad_shapes_and_types() -> None:
     A, b = make_problem(20, 30, seed=9)
     with pytest.raises(ValueError, match=r"A of shape \(20, 30\) and b of shape \(19,\)"):
         fista(A, b[:19], 0.1)
-    with pytest.raises(TypeError, match="A must be a 2-d array or an object with forward"):
+    with pytest.raises(TypeError, match=r"A must be a 2-d array, a scipy\.sparse or pydata"):
         fista(A.tolist(), b, 0.1)
     with pytest.raises(ValueError, match="positive=True needs real A, b and x0"):
         fista(A + 0j, b + 0j, 0.1, positive=True)

@@ -149,8 +149,8 @@ def _dual_scale(magnitude: Array, lambd: Array, xp: Namespace) -> Array:
 def _ranking(
     problem: Problem, state: _State, l1: L1, norms: Array, screened: Array
 ) -> tuple[Array, Array]:
-    """The features from most to least likely active (the support first, screened
-    ones last) and the new screened mask."""
+    """Each feature's priority, smallest for the most likely active (the support at
+    -inf, screened ones at +inf), and the new screened mask."""
     xp = problem.xp
     lambd = _weights(l1, state.x, xp)
     shifted = state.c - problem.penalty.ridge * state.x
@@ -173,15 +173,27 @@ def _ranking(
     priority = _features(distance, xp, xp.min)
     priority = xp.where(support, xp.full_like(priority, -math.inf), priority)
     priority = xp.where(screened, xp.full_like(priority, math.inf), priority)
-    return xp.argsort(priority, stable=True), screened
+    return priority, screened
 
 
-def _scatter(x_ws: Array, order: Array, size: int, xp: Namespace) -> Array:
-    """The full x from its rows on the working set ``order[:size]`` (zero elsewhere):
-    a take with the inverse permutation (no item assignment)."""
-    n = order.shape[0]
-    rest = xp.zeros((n - size, *x_ws.shape[1:]), dtype=x_ws.dtype, device=device_of(x_ws))
-    return xp.take(xp.concat([x_ws, rest], axis=0), xp.argsort(order), axis=0)
+def _chosen(priority: Array, screened: Array, size: int, xp: Namespace) -> Array:
+    """The working set as a mask: the ``size`` features of smallest priority (a few
+    more where priorities tie at the boundary), never a screened one. One sort of the
+    priorities' values, and no permutation to invert."""
+    if size == 0:
+        return xp.zeros_like(screened)
+    kth = xp.sort(priority, stable=False)[size - 1]
+    return (priority <= kth) & ~screened
+
+
+def _scatter(x_ws: Array, chosen: Array, xp: Namespace) -> Array:
+    """The full x from its rows on the working set ``chosen`` (a mask; the rows in index
+    order), zero elsewhere: a take of [x_ws; 0] (no item assignment)."""
+    size = x_ws.shape[0]
+    outside = xp.full(chosen.shape, size, dtype=index_dtype(xp), device=device_of(x_ws))
+    position = xp.where(chosen, positions(chosen, xp), outside)
+    zero = xp.zeros((1, *x_ws.shape[1:]), dtype=x_ws.dtype, device=device_of(x_ws))
+    return xp.take(xp.concat([x_ws, zero], axis=0), position, axis=0)
 
 
 def _result(state: _State) -> LassoResult[Array]:
@@ -218,7 +230,7 @@ def solve_working_set(
     screened = xp.zeros((n,), dtype=xp.bool, device=device_of(norms))
     size, gap = 0, math.inf
     while not bool(xp.all(_settled(state.check, xp))) and state.n_iter < options.max_iter:
-        order, screened = _ranking(problem, state, l1, norms, screened)
+        priority, screened = _ranking(problem, state, l1, norms, screened)
         available = n - int(xp.sum(xp.astype(screened, index_dtype(xp))))
         support = int(xp.sum(xp.astype(_features(state.x != 0, xp, xp.any), index_dtype(xp))))
         # The set holds twice the support, and doubles when the last inner solve did not
@@ -230,17 +242,18 @@ def solve_working_set(
         if size * _DENSE > n:  # a dense solution: the plain solve of the whole problem
             result = solve(problem, state.x, budget)
             return result._replace(n_iter=result.n_iter + state.check.n_iter)
-        state = _inner(problem, state, order[:size], order, budget, solve)
+        state = _inner(problem, state, _chosen(priority, screened, size, xp), budget, solve)
     return _result(state)
 
 
 def _inner(
-    problem: Problem, state: _State, ws: Array, order: Array, options: Options, solve: Solve
+    problem: Problem, state: _State, chosen: Array, options: Options, solve: Solve
 ) -> _State:
-    """One inner solve on the working set ``ws``, to a fraction of the current gap,
-    then the full problem's certificate."""
+    """One inner solve on the working set ``chosen`` (a mask), to a fraction of the
+    current gap, then the full problem's certificate."""
     xp, columns = problem.xp, problem.op.columns
     assert columns is not None
+    ws = xp.nonzero(chosen)[0]
     inner = replace(
         problem,
         op=columns.restrict(ws, problem.batched),
@@ -252,7 +265,7 @@ def _inner(
         result = solve(inner, x_ws, replace(options, tol=tol))
         x_ws, n_iter = result.x, n_iter + result.n_iter
         x_ws, Ax = _support_step(inner, x_ws)
-        return _State(problem, _scatter(x_ws, order, ws.shape[0], xp), Ax, n_iter, options.tol)
+        return _State(problem, _scatter(x_ws, chosen, xp), Ax, n_iter, options.tol)
     # Settled columns keep their x: only the others are solved again.
     open_ = ~_settled(state.check, xp)
     index = xp.nonzero(open_)[0]
@@ -260,7 +273,7 @@ def _inner(
     where = positions(open_, xp)
     x_ws = put_columns(x_ws, open_, result.x, where, xp)
     n_iter = put_columns(n_iter, open_, _n_iter_after(result, n_iter, index, xp), where, xp)
-    x = _scatter(x_ws, order, ws.shape[0], xp)
+    x = _scatter(x_ws, chosen, xp)
     return _State(problem, x, inner.op.forward(x_ws), n_iter, options.tol)
 
 
