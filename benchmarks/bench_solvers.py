@@ -4,7 +4,7 @@
         [--out docs/benchmarks/solvers.json]
     python benchmarks/bench_solvers.py --gpu [--signals 100000]
 
-Three problems, float64, from the tests' generator (``tests/_problems.py``:
+Four problems, float64, three from the tests' generator (``tests/_problems.py``:
 Gaussian A with unit columns, 5%-sparse truth, noise 0.01):
 
 - single: one 2000 x 10000 Lasso, lambd = 0.1 lambda_max, against
@@ -13,7 +13,10 @@ Gaussian A with unit columns, 5%-sparse truth, noise 0.01):
   1e-3 lambda_max, ``arrayshrink.lasso_path(A, b, n_lambdas=50)`` against
   ``sklearn.linear_model.lasso_path`` (alphas = lambdas / m);
 - batched: 1000 signals coded on a 64 x 256 dictionary, lambd = 0.05, against
-  ``SparseCoder(transform_algorithm="lasso_cd")``.
+  ``SparseCoder(transform_algorithm="lasso_cd")``;
+- sparse: a 20000 x 50000 scipy.sparse CSC design at density 1e-3 (Gaussian stored
+  values, 500 true coefficients), lambd = 0.1 lambda_max, against scikit-learn's
+  ``Lasso`` on the same matrix.
 
 arrayshrink runs at its defaults (a certified relative duality gap of 1e-6).
 scikit-learn runs on its default settings (its tolerance, 1e-4, bounds the gap by
@@ -204,6 +207,47 @@ def _single(A: Any, b: Any, lambd: float, backends: list[str]) -> dict[str, Call
     }
 
 
+def _sparse_problem(m: int, n: int, density: float, seed: int) -> tuple[Any, Any]:
+    """A scipy.sparse CSC A of Gaussian stored values, a 1%-sparse truth (at most 500
+    coefficients) and b = A x + 0.01 noise."""
+    import numpy as np
+    import scipy.sparse as sp
+
+    rng = np.random.default_rng(seed)
+    A = sp.random_array((m, n), density=density, rng=rng, format="csc")
+    A.data = rng.standard_normal(A.data.size)
+    truth = np.zeros(n)
+    truth[rng.choice(n, min(500, n // 100), replace=False)] = rng.standard_normal(
+        min(500, n // 100)
+    )
+    return A, A @ truth + 0.01 * rng.standard_normal(m)
+
+
+def _sparse(A: Any, b: Any, lambd: float) -> dict[str, Callable[[], Any]]:
+    """The single Lasso on a sparse A: scikit-learn, celer and skglm take the same CSC
+    matrix; arrayshrink on NumPy."""
+    import celer
+    import skglm
+    from sklearn.linear_model import Lasso
+
+    import arrayshrink
+
+    alpha = lambd / A.shape[0]
+    tol = _equal_tol(A, b, arrayshrink.fista(A, b, lambd).x, lambd)
+    fit = {"fit_intercept": False}
+    skglm.Lasso(alpha=alpha, **fit).fit(A[:, :50], b)  # the numba compile, untimed
+    return {
+        "scikit-learn (default)": lambda: Lasso(alpha=alpha, **fit).fit(A, b).coef_,
+        "scikit-learn (gap 1e-6)": lambda: (
+            Lasso(alpha=alpha, tol=tol, max_iter=100_000, **fit).fit(A, b).coef_
+        ),
+        "celer (default)": lambda: celer.Lasso(alpha=alpha, **fit).fit(A, b).coef_,
+        "celer (gap 1e-6)": lambda: celer.Lasso(alpha=alpha, tol=tol, **fit).fit(A, b).coef_,
+        "skglm (default)": lambda: skglm.Lasso(alpha=alpha, **fit).fit(A, b).coef_,
+        "arrayshrink numpy": lambda: arrayshrink.fista(A, b, lambd).x,
+    }
+
+
 def _warm_loop(model: Any, A: Any, b: Any, alphas: Any, columns: bool = False) -> Any:
     """A warm-started estimator along ``alphas`` (columns=False: the path of one b), or
     over the columns of b at one alpha (columns=True); the solutions as columns."""
@@ -337,7 +381,18 @@ def _versions() -> dict[str, str]:
     from importlib.metadata import PackageNotFoundError, version
 
     found = {}
-    for name in ("arrayshrink", "numpy", "scikit-learn", "celer", "skglm", "numba", "torch", "jax"):
+    names = (
+        "arrayshrink",
+        "numpy",
+        "scipy",
+        "scikit-learn",
+        "celer",
+        "skglm",
+        "numba",
+        "torch",
+        "jax",
+    )
+    for name in names:
         try:
             found[name] = version(name)
         except PackageNotFoundError:
@@ -390,6 +445,14 @@ def main(argv: list[str] | None = None) -> int:
         cases,
         args.repeats,
         lambda x: _objective(A, b[:, None], x, lambdas),
+    )
+    A, b = _sparse_problem(20_000, 50_000, 1e-3, 2)
+    lambd = 0.1 * float(arrayshrink.lambda_max(A, b))
+    results["sparse 20000x50000"] = _run(
+        "sparse: 20000x50000 at density 1e-3 (scipy.sparse CSC), lambd = 0.1 lambda_max",
+        _sparse(A, b, lambd),
+        args.repeats,
+        lambda x: _objective(A, b, x, lambd),
     )
     D, S = _problem(64, 256, 1000, 1)
     results["batched 1000 x (64x256)"] = _run(
