@@ -1,5 +1,5 @@
 """An ONNX model that soft-thresholds, built by arrayshrink on ndonnx arrays.
-===========================================================================
+==========================================================================
 
 ndonnx is an Array API library whose arrays can be symbolic: calling
 ``arrayshrink.softshrink`` on an ``ndonnx.argument`` records the operations in an ONNX
