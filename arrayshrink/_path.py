@@ -17,7 +17,7 @@ import warnings
 from collections.abc import Callable, Sequence
 from typing import Any, Generic, NamedTuple
 
-from arrayshrink import _backends, _problem
+from arrayshrink import _backends, _problem, _sparse
 from arrayshrink._agnostic._homotopy import homotopy
 from arrayshrink._agnostic._penalties import lambda_max_of
 from arrayshrink._agnostic._result import LassoResult
@@ -258,7 +258,7 @@ def lasso_path(
     w, free = (None, []) if weights is None else _weights(weights, n, real, b, xp, structured)
     if lambdas is None:
         top = None
-        if free and _compat.namespace_for(A) is None:
+        if free and _compat.namespace_for(A) is None and not _sparse.is_sparse(A):
             raise ValueError(
                 f"{_FUNC}(): zero weights (free coefficients) need A as a matrix to find "
                 "where the path starts; with a LinearOperator, give lambdas."
@@ -457,9 +457,11 @@ def _free_fit(
 ) -> tuple[Array, Array]:
     """The fit of b by the free coefficients alone (ridge with l2, non-negative with
     positive), as a full x with the others 0, and its residual."""
-    A_xp: Any = _compat.namespace_for(A)
-    device = _compat.device(A)
-    columns = A_xp.take(A, A_xp.asarray(free, device=device), axis=1)
+    if _sparse.is_sparse(A):
+        columns: Any = _sparse.columns(A, free)
+    else:
+        A_xp: Any = _compat.namespace_for(A)
+        columns = A_xp.take(A, A_xp.asarray(free, device=_compat.device(A)), axis=1)
     # Tighter than the path's tol: λ_max is read from this residual.
     real = _validation.real_dtype(b.dtype, xp)
     tol = max(min(float(options["tol"]), 1e-10), 8 * float(xp.finfo(real).eps))

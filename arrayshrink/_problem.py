@@ -81,10 +81,13 @@ def checked_namespace(func: str, given: Any, inferred: Namespace) -> Namespace:
     return _validation.check_namespace(func, given, inferred, data_name="b")
 
 
-def namespace(func: str, b: Any, A: Any, x0: Any, lambd: Any) -> Namespace:
+def namespace(
+    func: str, b: Any, A: Any, x0: Any, lambd: Any, lambd_name: str = "lambd"
+) -> Namespace:
     """The namespace of b, after checking that A, x0 and an array lambd share it (a
-    Python or NumPy number lambd is not an array)."""
-    for name, value in (("b", b), ("x0", x0), ("lambd", lambd)):
+    Python or NumPy number lambd is not an array); ``lambd_name``: what the caller
+    calls lambd (lambda_max's weights)."""
+    for name, value in (("b", b), ("x0", x0), (lambd_name, lambd)):
         if _sparse.is_sparse(value):
             raise TypeError(
                 f"{func}(): {name} must be a dense array; got a {_sparse.kind(value)}. "
@@ -92,7 +95,7 @@ def namespace(func: str, b: Any, A: Any, x0: Any, lambd: Any) -> Namespace:
                 "(pydata sparse) first."
             )
     xp = _validation.namespace_of(b, None, func, name="b")
-    for name, value in (("A", A), ("x0", x0), ("lambd", lambd)):
+    for name, value in (("A", A), ("x0", x0), (lambd_name, lambd)):
         if name == "A" and _sparse.is_sparse(value):
             continue  # a sparse A stands beside a dense NumPy b: checked by its operator
         other = _validation.namespace_or_none(value)
@@ -194,6 +197,10 @@ def operator(A: Any, b: Array, xp: Namespace, func: str) -> tuple[Operator, Arra
     b's chunks (an allowed mix) becomes an array of b's library first. A sparse matrix
     beside a dense NumPy b stays sparse (arrayshrink._sparse)."""
     if _sparse.is_sparse(A):
+        if len(A.shape) != 2:
+            raise ValueError(
+                f"{func}(): A must be 2-d; got a {_sparse.kind(A)} of shape {tuple(A.shape)}."
+            )
         _check_shape(func, tuple(A.shape), b, f"A ({_sparse.kind(A)})")
         return _sparse.operator(A, b, xp, func)
     A_xp = _compat.namespace_for(A)
@@ -285,7 +292,8 @@ def free_basis(A: Any, threshold: Any, dtype: Any, xp: Namespace) -> Array | Non
     """An orthonormal basis of the span of the unpenalised columns of a matrix ``A``, for
     a true duality gap with unpenalised coefficients; None where there is no matrix, the
     pattern differs between columns of a batch, or the values cannot be read."""
-    if _compat.namespace_for(A) is not xp or not _compat.is_concrete(A):
+    sparse = _sparse.is_sparse(A)
+    if not sparse and (_compat.namespace_for(A) is not xp or not _compat.is_concrete(A)):
         return None
     if isinstance(threshold, float):
         free = xp.arange(A.shape[1], device=_compat.device(A))
@@ -302,7 +310,10 @@ def free_basis(A: Any, threshold: Any, dtype: Any, xp: Namespace) -> Array | Non
             free = xp.nonzero(mask)[0]
     if not _compat.is_concrete(free) or not hasattr(xp, "linalg"):
         return None
-    columns = xp.take(xp.astype(A, dtype, copy=False), free, axis=1)
+    if sparse:  # the free columns alone, dense: few, as their fit is a dense problem
+        columns = xp.asarray(_sparse.columns(A, free).toarray(), dtype=dtype)
+    else:
+        columns = xp.take(xp.astype(A, dtype, copy=False), free, axis=1)
     # The left singular vectors of the nonzero singular values: a basis of the span
     # itself, also where free columns repeat or are zero (a QR factor would then hold
     # spurious directions, and the gap would count the residual along them).

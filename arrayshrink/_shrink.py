@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 import numbers as _numbers
 from typing import Any
 
@@ -76,9 +75,13 @@ def _general(
     function = dispatch.function
     thresholded = lambd is not _NO_THRESHOLD
     if _sparse.is_sparse(x):
+        _sparse.no_other_namespace(function, x, xp)
         given = {"lambd": lambd} if thresholded else {}
         return _sparse.elementwise(  # type: ignore[no-any-return]
-            function, x, lambda data: _general(dispatch, data, lambd, None), given
+            function,
+            x,
+            lambda data: _general(dispatch, data, lambd, None, widen_half=widen_half),
+            given,
         )
     array, scalar = _from_numpy_scalar(x)
     inferred = _validation.namespace_of(array, lambd if thresholded else None, function)
@@ -336,6 +339,9 @@ def _sparse_group_softshrink(x: Any, lambd: Any, axis: Any) -> Any:
     dtype = np.dtype(x.dtype)
     # The checks of the dense function, on an empty array of x's dtype.
     group_softshrink(np.zeros((0,) * len(x.shape), dtype=dtype), lambd, axis=axis)
+    if all(x.shape[a] == 1 for a in axes):
+        # Groups of one element: the norm is the modulus, and softshrink is exact.
+        return softshrink(x, lambd)
     threshold = float(lambd)
 
     def scale(norm: Any, _: Any) -> Any:
@@ -450,13 +456,14 @@ def group_softshrink(
     """
     func = "group_softshrink"
     if _sparse.is_sparse(x):
+        _sparse.no_other_namespace(func, x, xp)
         return _sparse_group_softshrink(x, lambd, axis)  # type: ignore[no-any-return]
     array, scalar = _from_numpy_scalar(x)
     inferred = _validation.namespace_of(array, lambd, func)
     xp = _validation.check_namespace(func, xp, inferred, data_name="x")
     _validation.check_floating(array, xp, func)
     axes = _group_axes(axis, array.ndim, func)
-    if math.prod([int(array.shape[a]) for a in axes]) == 1:
+    if all(array.shape[a] == 1 for a in axes):
         # Groups of one element: the norm is the modulus, and softshrink is exact.
         out: ArrayT = softshrink(x, lambd, xp=xp)
         return out

@@ -653,7 +653,8 @@ def lambda_max(
             f"{func}(): weights (per coefficient) and groups do not combine; weight the "
             "groups with group_weights."
         )
-    xp = _problem.checked_namespace(func, xp, _problem.namespace(func, data, A, None, weights))
+    inferred = _problem.namespace(func, data, A, None, weights, lambd_name="weights")
+    xp = _problem.checked_namespace(func, xp, inferred)
     _validation.check_floating(data, xp, func, name="b")
     if data.ndim not in (1, 2) or (multitask and data.ndim != 2):
         expected = "(m, k) with multitask=True" if multitask else "(m,) or (m, k)"

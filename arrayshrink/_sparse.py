@@ -23,37 +23,81 @@ _FEW = 8
 
 __all__ = [
     "SparseColumns",
+    "columns",
     "elementwise",
     "grouped",
     "is_sparse",
     "kind",
+    "no_other_namespace",
     "number_thresholds",
     "operator",
 ]
 
 
-def is_sparse(A: Any) -> bool:
-    """Whether A is a scipy.sparse array or matrix, or a pydata sparse array."""
-    module = type(A).__module__
-    if module.startswith("scipy.sparse"):
+def _library(A: Any) -> str | None:
+    """ "scipy" or "pydata" for a sparse array of theirs (subclasses included), else
+    None; neither library is imported for anything else."""
+    roots = {cls.__module__.split(".")[0] for cls in type(A).__mro__}
+    if "scipy" in roots:
         import scipy.sparse
 
-        return bool(scipy.sparse.issparse(A))
-    return module.split(".")[0] == "sparse" and hasattr(A, "to_scipy_sparse")
+        return "scipy" if scipy.sparse.issparse(A) else None
+    if "sparse" in roots:
+        import sparse
+
+        return "pydata" if isinstance(A, sparse.SparseArray) else None
+    return None
+
+
+def is_sparse(A: Any) -> bool:
+    """Whether A is a scipy.sparse array or matrix, or a pydata sparse array."""
+    return _library(A) is not None
 
 
 def kind(A: Any) -> str:
     """How an error names a sparse A: its library and class."""
-    library = "scipy.sparse" if type(A).__module__.startswith("scipy") else "pydata sparse"
+    library = "scipy.sparse" if _library(A) == "scipy" else "pydata sparse"
     return f"{library} {type(A).__name__}"
 
 
-def _as_csc(A: Any) -> Any:
-    """A as a SciPy CSC array (pydata sparse converted through SciPy)."""
+def _as_coo(x: Any) -> Any:
+    """A pydata sparse array as pydata COO (DOK and GCXS converted)."""
+    import sparse
+
+    return x.to_coo() if isinstance(x, sparse.DOK) else sparse.as_coo(x)
+
+
+def _as_csc(func: str, A: Any) -> Any:
+    """A as a canonical SciPy CSC array (duplicates summed, on a copy: A is never
+    modified), pydata sparse converted through SciPy; SciPy has no float16, so 16-bit
+    A is widened to float32."""
+    import numpy as np
     import scipy.sparse
 
-    scipy_A = A if type(A).__module__.startswith("scipy") else A.to_scipy_sparse()
-    return scipy.sparse.csc_array(scipy_A)
+    if _library(A) == "pydata":
+        coo = _as_coo(A)
+        if not (coo.fill_value == 0):
+            raise TypeError(
+                f"{func}(): A is a {kind(A)} whose fill value is {coo.fill_value}; a design "
+                "matrix's entries not stored must be 0. Call A.todense() first."
+            )
+        if np.dtype(coo.dtype).itemsize == 2:
+            coo = coo.astype(np.float32)
+        A = coo.to_scipy_sparse()
+    elif np.dtype(A.dtype).itemsize == 2:
+        A = A.astype(np.float32)
+    csc = scipy.sparse.csc_array(A)
+    if not csc.has_canonical_format:
+        csc = csc.copy()
+        csc.sum_duplicates()
+    return csc
+
+
+def columns(A: Any, index: Any) -> Any:
+    """The columns ``index`` of a sparse A, as a SciPy CSC array."""
+    import numpy as np
+
+    return _as_csc("columns", A)[:, np.asarray(index)]
 
 
 def operator(A: Any, b: Array, xp: Namespace, func: str) -> tuple[Operator, Array]:
@@ -68,14 +112,12 @@ def operator(A: Any, b: Array, xp: Namespace, func: str) -> tuple[Operator, Arra
         )
     import numpy as np
 
-    if len(A.shape) != 2:
-        raise ValueError(f"{func}(): A must be 2-d; got a {kind(A)} of shape {tuple(A.shape)}.")
     if np.dtype(A.dtype).kind not in "fc":
         raise TypeError(
             f"{func}(): A must have a floating dtype; got a {kind(A)} of dtype {A.dtype}. "
             "Call A.astype(float) first."
         )
-    csc = _as_csc(A)
+    csc = _as_csc(func, A)
     dtype = np.result_type(csc.dtype, b.dtype)
     csc = csc if csc.dtype == dtype else csc.astype(dtype)
     b = b if b.dtype == dtype else xp.astype(b, dtype)
@@ -134,6 +176,20 @@ class SparseColumns:
 # --- sparse arrays through the shrink family ---------------------------------------
 
 
+def no_other_namespace(func: str, x: Any, xp: Any) -> None:
+    """An ``xp`` given beside a sparse x must be x's own (pydata sparse's namespace);
+    SciPy's sparse arrays have none."""
+    if xp is None:
+        return
+    own = getattr(x, "__array_namespace__", None)
+    if own is not None and xp is own():
+        return
+    raise TypeError(
+        f"{func}(): xp={getattr(xp, '__name__', xp)!r} is not the namespace of x, a "
+        f"{kind(x)}; leave xp out for sparse input."
+    )
+
+
 def number_thresholds(func: str, thresholds: dict[str, Any]) -> None:
     """With a sparse x, thresholds are numbers: an array one would have to be read at
     every stored entry, which the rules do not do."""
@@ -172,11 +228,11 @@ def elementwise(func: str, x: Any, rule: Any, thresholds: dict[str, Any]) -> Any
     sparse array of the same library and format, without the zeros the rule creates.
     Raises TypeError for array thresholds and rules that do not keep the fill value."""
     number_thresholds(func, thresholds)
-    if type(x).__module__.startswith("scipy"):
+    if _library(x) == "scipy":
         return _scipy_elementwise(func, x, rule)
     import sparse
 
-    coo = sparse.as_coo(x)
+    coo = _as_coo(x)
     fill = coo.fill_value
     _kept_fill(func, rule, fill, coo.dtype)
     data = rule(coo.data)
@@ -198,6 +254,8 @@ def _like(out: Any, x: Any) -> Any:
 
     if isinstance(x, sparse.GCXS):
         return sparse.GCXS.from_coo(out, compressed_axes=x.compressed_axes)
+    if isinstance(x, sparse.DOK):
+        return sparse.DOK.from_coo(out)
     return out
 
 
@@ -221,15 +279,13 @@ def grouped(func: str, x: Any, lambd: Any, axes: tuple[int, ...], scale: Any) ->
     import numpy as np
 
     number_thresholds(func, {"lambd": lambd})
-    scipy_x = type(x).__module__.startswith("scipy")
+    scipy_x = _library(x) == "scipy"
     if scipy_x:
         coo = x.tocoo(copy=True)
         coo.sum_duplicates()
         coords, data, shape = np.stack(coo.coords), coo.data, coo.shape
     else:
-        import sparse
-
-        coo = sparse.as_coo(x)
+        coo = _as_coo(x)
         if coo.fill_value != 0:
             raise TypeError(
                 f"{func}(): x is sparse with fill value {coo.fill_value}; group "
@@ -237,7 +293,10 @@ def grouped(func: str, x: Any, lambd: Any, axes: tuple[int, ...], scale: Any) ->
             )
         coords, data, shape = coo.coords, coo.data, coo.shape
     others = [axis for axis in range(len(shape)) if axis not in axes]
-    key = np.ravel_multi_index(tuple(coords[others]), tuple(shape[a] for a in others))
+    if others:
+        key = np.ravel_multi_index(tuple(coords[others]), tuple(shape[a] for a in others))
+    else:  # one group: every entry
+        key = np.zeros(data.shape, dtype=np.intp)
     groups, group_of = np.unique(key, return_inverse=True)
     modulus = np.abs(data).astype(np.float64)
     # Scaled by each group's largest modulus: squares neither overflow nor underflow.
