@@ -39,9 +39,16 @@ GPU_BACKENDS = {
 INTEROP = {
     "sparse": (
         [".[numpy]", "sparse"],
-        ("tests/test_sparse_arrays.py", "tests/test_sparse_solvers.py"),
+        (
+            "tests/test_sparse_arrays.py",
+            "tests/test_sparse_solvers.py",
+            "tests/test_sparse_hostile.py",
+        ),
     ),
-    "ndonnx": ([".[numpy]", "ndonnx", "onnxruntime"], ("tests/test_ndonnx.py",)),
+    "ndonnx": (
+        [".[numpy]", "ndonnx", "onnxruntime"],
+        ("tests/test_ndonnx.py", "tests/test_sparse_hostile.py"),
+    ),
 }
 
 # The oldest versions arrayshrink supports, tested together (ml_dtypes 0.6, a test
