@@ -118,3 +118,17 @@ def test_the_onnx_example() -> None:
     outputs = example.run(example.build_model(), values)
     for name, expected in example.references(values).items():
         np.testing.assert_array_equal(outputs[name], expected)
+
+
+@pytest.mark.parametrize("name", [name for name in RULES if name != "tanhshrink"])
+def test_float16_is_computed_in_float32_and_rounded_once(name: str) -> None:
+    """Every finite float16 value: equal to NumPy, which computes 16-bit input in
+    float32 and rounds once, as torch does (tanhshrink's float16 tanh rounds
+    differently in ONNX runtimes)."""
+    import ndonnx as ndx
+
+    bits = np.arange(2**16, dtype=np.uint16).view(np.float16)
+    x = bits[np.isfinite(bits)]
+    out = _numpy(RULES[name](ndx.asarray(x)))
+    assert out.dtype == np.float16
+    np.testing.assert_array_equal(out, RULES[name](x))

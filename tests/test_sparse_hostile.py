@@ -357,7 +357,6 @@ def test_ndonnx_eager_invalid_array_lambd_raises() -> None:
         arrayshrink.softshrink(x, ndx.asarray(np.asarray([-0.5, 0.2], dtype=np.float32)))
 
 
-@pytest.mark.xfail(strict=True, reason="ndonnx float16 softshrink rounds lambd to float16 first")
 def test_ndonnx_float16_softshrink_rounds_once_like_numpy() -> None:
     ndx = pytest.importorskip("ndonnx")
     x = np.arange(2**16, dtype=np.uint16).view(np.float16)

@@ -21,7 +21,14 @@ def _is_half(x: Array, xp: ModuleType) -> bool:
     """float16 and bfloat16 are computed in float32 and rounded once, as torch does."""
     # Not `x.dtype in (xp.float16, ...)`: some namespaces lack the attribute (Dask), and
     # a NumPy dtype compares equal to None. Every floating dtype of two bytes is a half.
-    return getattr(x.dtype, "itemsize", 0) == 2
+    itemsize = getattr(x.dtype, "itemsize", None)
+    if isinstance(itemsize, int):
+        return itemsize == 2
+    # Dtypes without an itemsize (ndonnx): finfo's bits of a floating dtype.
+    try:
+        return int(xp.finfo(x.dtype).bits) == 16
+    except (TypeError, ValueError):
+        return False
 
 
 def softshrink(x: Array, lambd: Array | float, *, xp: ModuleType) -> Array:

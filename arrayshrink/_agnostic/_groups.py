@@ -6,6 +6,7 @@ label groups and multi-task rows (norms from their own reductions) all use it.
 
 from __future__ import annotations
 
+from arrayshrink._agnostic._formulas import _is_half
 from arrayshrink._lib._typing import Array, Namespace
 
 __all__ = ["group_norm", "group_scale", "group_softshrink"]
@@ -45,7 +46,7 @@ def group_softshrink(
     """Generic group soft-thresholding; see :func:`arrayshrink.group_softshrink`."""
     if any(size == 0 for size in x.shape):
         return xp.zeros_like(x)  # no element: no group norm to take (max has no identity)
-    if getattr(x.dtype, "itemsize", 0) == 2:  # halves: computed in float32, rounded once
+    if _is_half(x, xp):  # halves: computed in float32, rounded once
         wide = group_softshrink(xp.astype(x, xp.float32), lambd, axis, xp=xp)
         return xp.astype(wide, x.dtype)
     return x * group_scale(group_norm(x, axis, xp=xp), lambd, xp=xp)
