@@ -343,11 +343,7 @@ def _sparse_group_softshrink(x: Any, lambd: Any, axis: Any) -> Any:
         # Groups of one element: the norm is the modulus, and softshrink is exact.
         return softshrink(x, lambd)
     threshold = float(lambd)
-
-    def scale(norm: Any, _: Any) -> Any:
-        return group_scale(norm, threshold, xp=np_xp)
-
-    return _sparse.grouped(func, x, lambd, axes, scale)
+    return _sparse.grouped(func, x, axes, lambda norm: group_scale(norm, threshold, xp=np_xp))
 
 
 def _group_axes(axis: Any, ndim: int, func: str) -> tuple[int, ...]:

@@ -34,18 +34,31 @@ __all__ = [
 ]
 
 
+# Per class, the answer of _library: found once per class.
+_LIBRARY_OF_CLASS: dict[type, str | None] = {}
+
+
 def _library(A: Any) -> str | None:
     """ "scipy" or "pydata" for a sparse array of theirs (subclasses included), else
-    None; neither library is imported for anything else."""
-    roots = {cls.__module__.split(".")[0] for cls in type(A).__mro__}
+    None; neither library is imported for other classes."""
+    cls = type(A)
+    try:
+        return _LIBRARY_OF_CLASS[cls]
+    except KeyError:
+        library = _LIBRARY_OF_CLASS[cls] = _library_of_class(cls)
+        return library
+
+
+def _library_of_class(cls: type) -> str | None:
+    roots = {base.__module__.split(".")[0] for base in cls.__mro__}
     if "scipy" in roots:
         import scipy.sparse
 
-        return "scipy" if scipy.sparse.issparse(A) else None
+        return "scipy" if issubclass(cls, (scipy.sparse.sparray, scipy.sparse.spmatrix)) else None
     if "sparse" in roots:
         import sparse
 
-        return "pydata" if isinstance(A, sparse.SparseArray) else None
+        return "pydata" if issubclass(cls, sparse.SparseArray) else None
     return None
 
 
@@ -137,10 +150,13 @@ class SparseColumns:
     A: Any
     xp: Namespace
 
-    def operator(self, batched: bool) -> Operator:
+    def operator(self, batched: bool, *, whole: bool = True) -> Operator:
+        """The operator of these columns. ``whole``: the full matrix, whose products
+        are mostly taken of sparse x (certificates); a working set's are not."""
         A = self.A
         A_adjoint = A.conj().T if A.dtype.kind == "c" else A.T  # a CSR view
-        return Operator(self._forward, lambda r: A_adjoint @ r, tuple(A.shape), None, self)
+        forward = self._forward if whole else A.__matmul__
+        return Operator(forward, lambda r: A_adjoint @ r, tuple(A.shape), None, self)
 
     def _forward(self, x: Array) -> Array:
         """A @ x, from the columns of x's nonzero rows alone where they are few (a
@@ -166,11 +182,10 @@ class SparseColumns:
         return np.sqrt(sums).astype(A.real.dtype if A.dtype.kind == "c" else A.dtype)
 
     def restrict(self, index: Array, batched: bool) -> Operator:
-        return SparseColumns(self.A[:, index], self.xp).operator(batched)
+        return SparseColumns(self.A[:, index], self.xp).operator(batched, whole=False)
 
-    def gram(self, index: Array) -> Array:
-        A_S = self.A[:, index]
-        return (A_S.conj().T @ A_S).toarray()  # sparse product: O(nnz), not O(m s^2)
+    def gram(self) -> Array:
+        return (self.A.conj().T @ self.A).toarray()  # sparse product: O(nnz), not O(m n^2)
 
 
 # --- sparse arrays through the shrink family ---------------------------------------
@@ -270,15 +285,14 @@ def _scipy_elementwise(func: str, x: Any, rule: Any) -> Any:
     return out.asformat(x.format)
 
 
-def grouped(func: str, x: Any, lambd: Any, axes: tuple[int, ...], scale: Any) -> Any:
+def grouped(func: str, x: Any, axes: tuple[int, ...], scale: Any) -> Any:
     """Group soft-thresholding of a sparse x: the norm of each group (the entries that
     share their coordinates off ``axes``) from its stored values, and each stored value
-    times its group's ``scale(norm, lambd)``; groups of unstored entries stay 0. A
+    times its group's ``scale(norm)``; groups of unstored entries stay 0. A
     group holding NaN has its stored values NaN; its unstored entries stay 0, where
     the dense result holds NaN too (a sparse result cannot)."""
     import numpy as np
 
-    number_thresholds(func, {"lambd": lambd})
     scipy_x = _library(x) == "scipy"
     if scipy_x:
         coo = x.tocoo(copy=True)
@@ -303,13 +317,12 @@ def grouped(func: str, x: Any, lambd: Any, axes: tuple[int, ...], scale: Any) ->
     largest = np.zeros(groups.size)
     with np.errstate(invalid="ignore"):  # NaN propagates into its group's maximum
         np.maximum.at(largest, group_of, modulus)
+    # A group of 0, inf or NaN has that as its norm (its squares are not taken).
     usable = (largest > 0) & np.isfinite(largest)
-    unit = modulus / np.where(usable, largest, 1.0)[group_of]
+    unit = np.where(usable[group_of], modulus, 0.0) / np.where(usable, largest, 1.0)[group_of]
     squares = np.bincount(group_of, weights=unit * unit, minlength=groups.size)
-    norm = np.where(usable, largest * np.sqrt(squares), largest)
-    if np.any(np.isnan(modulus)):  # NaN stays NaN (maximum.at already propagates it)
-        norm = np.where(np.isnan(largest), np.nan, norm)
-    out_data = (data * scale(norm, lambd)[group_of].astype(data.real.dtype)).astype(data.dtype)
+    norm = largest * np.sqrt(np.where(usable, squares, 1.0))
+    out_data = (data * scale(norm)[group_of].astype(data.real.dtype)).astype(data.dtype)
     keep = out_data != 0
     if scipy_x:
         # coo_array or coo_matrix, as x is an array or a matrix

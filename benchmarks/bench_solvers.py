@@ -223,31 +223,6 @@ def _sparse_problem(m: int, n: int, density: float, seed: int) -> tuple[Any, Any
     return A, A @ truth + 0.01 * rng.standard_normal(m)
 
 
-def _sparse(A: Any, b: Any, lambd: float) -> dict[str, Callable[[], Any]]:
-    """The single Lasso on a sparse A: scikit-learn, celer and skglm take the same CSC
-    matrix; arrayshrink on NumPy."""
-    import celer
-    import skglm
-    from sklearn.linear_model import Lasso
-
-    import arrayshrink
-
-    alpha = lambd / A.shape[0]
-    tol = _equal_tol(A, b, arrayshrink.fista(A, b, lambd).x, lambd)
-    fit = {"fit_intercept": False}
-    skglm.Lasso(alpha=alpha, **fit).fit(A[:, :50], b)  # the numba compile, untimed
-    return {
-        "scikit-learn (default)": lambda: Lasso(alpha=alpha, **fit).fit(A, b).coef_,
-        "scikit-learn (gap 1e-6)": lambda: (
-            Lasso(alpha=alpha, tol=tol, max_iter=100_000, **fit).fit(A, b).coef_
-        ),
-        "celer (default)": lambda: celer.Lasso(alpha=alpha, **fit).fit(A, b).coef_,
-        "celer (gap 1e-6)": lambda: celer.Lasso(alpha=alpha, tol=tol, **fit).fit(A, b).coef_,
-        "skglm (default)": lambda: skglm.Lasso(alpha=alpha, **fit).fit(A, b).coef_,
-        "arrayshrink numpy": lambda: arrayshrink.fista(A, b, lambd).x,
-    }
-
-
 def _warm_loop(model: Any, A: Any, b: Any, alphas: Any, columns: bool = False) -> Any:
     """A warm-started estimator along ``alphas`` (columns=False: the path of one b), or
     over the columns of b at one alpha (columns=True); the solutions as columns."""
@@ -450,7 +425,7 @@ def main(argv: list[str] | None = None) -> int:
     lambd = 0.1 * float(arrayshrink.lambda_max(A, b))
     results["sparse 20000x50000"] = _run(
         "sparse: 20000x50000 at density 1e-3 (scipy.sparse CSC), lambd = 0.1 lambda_max",
-        _sparse(A, b, lambd),
+        _single(A, b, lambd, ["numpy"]),  # scipy.sparse A: the NumPy backend alone
         args.repeats,
         lambda x: _objective(A, b, x, lambd),
     )

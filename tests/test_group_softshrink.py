@@ -81,6 +81,10 @@ def test_huge_tiny_nan_and_inf(xp: ModuleType) -> None:
     assert np.isnan(out[0]).all()  # NaN makes the whole group NaN
     np.testing.assert_array_equal(out[1], [np.inf, 1.0])  # an infinite norm: unchanged
     np.testing.assert_array_equal(out[2], [0.0, 0.0])
+    # inf beside a huge value: the group's norm is inf, and no square overflows (the
+    # suite turns a NumPy overflow warning into an error).
+    beside = from_numpy(xp, np.asarray([np.inf, 1e300]))
+    np.testing.assert_array_equal(to_numpy(group_softshrink(beside, 0.5)), [np.inf, 1e300])
 
 
 @pytest.mark.skip_xp_backend("array_api_strict", reason="no float16 dtype")

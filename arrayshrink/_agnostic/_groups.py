@@ -30,7 +30,11 @@ def group_norm(x: Array, axis: tuple[int, ...], *, xp: Namespace) -> Array:
     modulus = xp.abs(x)
     largest = xp.max(modulus, axis=axis, keepdims=True)
     usable = (largest > 0) & xp.isfinite(largest)
-    unit = modulus / xp.where(usable, largest, xp.ones_like(largest))
+    # Groups of 0, inf or NaN take their largest modulus as their norm below: their
+    # squares are not taken (an entry of 1e300 beside inf would overflow).
+    unit = xp.where(usable, modulus, xp.zeros_like(modulus)) / xp.where(
+        usable, largest, xp.ones_like(largest)
+    )
     # At least one entry of a usable group is 1: the sum is >= 1, and sqrt's gradient
     # is finite; a zero group is given 1, then 0.
     squares = xp.sum(unit * unit, axis=axis, keepdims=True)

@@ -65,9 +65,9 @@ class Columns(Protocol):
         """The operator of the columns ``index`` alone (with their Columns)."""
         ...
 
-    def gram(self, index: Array) -> Array:
-        """A_S^H A_S for the columns S = ``index``, a dense array of the problem's
-        library: few columns (a support of at most m)."""
+    def gram(self) -> Array:
+        """A^H A of these columns, a dense array of the problem's library (taken of a
+        support's columns: at most m)."""
         ...
 
 
@@ -98,11 +98,10 @@ class DenseColumns:
     def restrict(self, index: Array, batched: bool) -> Operator:
         return dense_operator(self.xp.take(self.A, index, axis=1), batched, self.xp)
 
-    def gram(self, index: Array) -> Array:
-        xp = self.xp
-        A_S = xp.take(self.A, index, axis=1)
-        A_S_conj = xp.conj(A_S) if xp.isdtype(A_S.dtype, "complex floating") else A_S
-        return xp.matrix_transpose(A_S_conj) @ A_S
+    def gram(self) -> Array:
+        xp, A = self.xp, self.A
+        A_conj = xp.conj(A) if xp.isdtype(A.dtype, "complex floating") else A
+        return xp.matrix_transpose(A_conj) @ A
 
 
 def dense_operator(A: Array, batched: bool, xp: Namespace) -> Operator:

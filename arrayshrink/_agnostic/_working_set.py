@@ -304,7 +304,8 @@ def _support_step(problem: Problem, x: Array) -> tuple[Array, Array]:
     assert l1 is not None
     lambd = _restricted_l1(l1, support, xp).lambd + xp.zeros_like(x_S)
     ridge = problem.penalty.ridge
-    gram = columns.gram(support)
+    assert A_S.columns is not None
+    gram = A_S.columns.gram()
     if ridge:
         gram = gram + ridge * xp.eye(size, dtype=gram.dtype, device=device_of(gram))
     # The gradient of the quadratic at 0, with the L1 term of x's signs.
@@ -323,12 +324,7 @@ def _support_step(problem: Problem, x: Array) -> tuple[Array, Array]:
     A_new = A_S.forward(v)
     if not objective(v, A_new) < objective(x_S, A_old):
         return x, A_old
-    # Back to every coefficient: each support coefficient's position in v, the others
-    # that of an appended zero.
-    outside = xp.full(x.shape, size, dtype=index_dtype(xp), device=device_of(x))
-    position = xp.where(inside, positions(inside, xp), outside)
-    zero = xp.zeros((1,), dtype=x.dtype, device=device_of(x))
-    return xp.take(xp.concat([v, zero]), position, axis=0), A_new
+    return _scatter(v, inside, xp), A_new
 
 
 def _step_on_support(gram: Array, linear: Array, v: Array, xp: Namespace) -> tuple[Array, bool]:
