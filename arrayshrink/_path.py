@@ -39,6 +39,9 @@ _LISTED = 5
 # the floor: a path rarely has more than about twice its largest support's events.
 _HOMOTOPY_EVENTS = 4
 _HOMOTOPY_EVENTS_FLOOR = 100
+# A batch of at most this many signals starts each point from its columns' homotopies
+# (one per column, in Python: more columns are cheaper in the batched solve alone).
+_HOMOTOPY_COLUMNS = 8
 
 
 class LassoPath(NamedTuple, Generic[ArrayT]):
@@ -560,13 +563,14 @@ def _homotopy_starts(
 ) -> list[Array | None] | None:
     """The homotopy's solutions at the grid's thresholds, the starting points of their
     certified solves (arrayshrink._agnostic._homotopy), where it applies: one real
-    eager signal of a backend where new shapes cost nothing (not JAX, which compiles
+    eager signal, or a batch of at most _HOMOTOPY_COLUMNS (one homotopy per column),
+    of a backend where new shapes cost nothing (not JAX, which compiles
     each operation again for each new support size), no gradient asked through it (its
     steps are Python numbers), A a matrix of its library and dtype with a linalg
     extension, the L1 penalty (weighted, all weights > 0; x >= 0; with a ridge); else
-    None."""
+    None. A batch's point has a start where every column's homotopy reached it."""
     if (
-        b.ndim != 1
+        (b.ndim == 2 and b.shape[1] > _HOMOTOPY_COLUMNS)
         or not _backends.profile(xp).splits_batches  # lazy, or new shapes compile
         or any(getattr(a, "requires_grad", False) for a in (A, b, w))
         or _compat.namespace_for(A) is not xp
@@ -577,11 +581,22 @@ def _homotopy_starts(
         or (w is not None and not bool(xp.all(w > 0)))
     ):
         return None
-    mus = [float(grid[i]) for i in range(grid.shape[0])]
     events = _HOMOTOPY_EVENTS * min(A.shape) + _HOMOTOPY_EVENTS_FLOOR
     positive = bool(options.get("positive", False))
     ridge = float(options["l2"])
-    return homotopy(A, b, mus, w, ridge, positive, events, xp=xp)
+
+    def starts(signal: Array, grid: Array) -> list[Array | None]:
+        mus = [float(grid[i]) for i in range(grid.shape[0])]
+        return homotopy(A, signal, mus, w, ridge, positive, events, xp=xp)
+
+    if b.ndim == 1:
+        return starts(b, grid)
+    # A batch: each column along its own grid (k, L), or along the shared one (L,).
+    columns = [starts(b[:, j], grid[j, :] if grid.ndim == 2 else grid) for j in range(b.shape[1])]
+    return [
+        None if any(x is None for x in point) else xp.stack(point, axis=1)
+        for point in zip(*columns, strict=True)
+    ]
 
 
 def _python_path(

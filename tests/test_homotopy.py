@@ -254,6 +254,21 @@ def test_path_starts_every_solve_at_the_homotopy(xp: ModuleType, problem: tuple)
     np.testing.assert_allclose(x, _lars(A, b, lambdas), rtol=1e-9, atol=1e-11)
 
 
+def test_small_batch_starts_each_column_at_its_homotopy(xp: ModuleType, problem: tuple) -> None:
+    """A batch of a few signals is each signal's exact path, each along its own grid:
+    every point certified where its columns' homotopies put it (no iteration)."""
+    A, b = problem
+    B = np.stack([b, -0.5 * b + 0.1 * A[:, 0], A[:, 1]], axis=1)
+    path = lasso_path(from_numpy(xp, A), from_numpy(xp, B), n_lambdas=12, eps=1e-2)
+    x, lambdas = to_numpy(path.x), to_numpy(path.lambdas)
+    assert x.shape == (N, 3, 12)
+    assert np.all(to_numpy(path.converged))
+    assert np.all(to_numpy(path.n_iter) == 0)
+    for j in range(3):
+        expected = _lars(A, B[:, j], lambdas[j])
+        np.testing.assert_allclose(x[:, j, :], expected, rtol=1e-9, atol=1e-11)
+
+
 @pytest.mark.backend("numpy")
 def test_path_goes_on_where_the_homotopy_stops(
     monkeypatch: pytest.MonkeyPatch, problem: tuple
@@ -272,7 +287,7 @@ def test_path_goes_on_where_the_homotopy_stops(
 @pytest.mark.backend("numpy")
 @pytest.mark.parametrize(
     "case",
-    ["batch", "groups", "operator", "zero weight", "float32 A, float64 b"],
+    ["large batch", "groups", "operator", "zero weight", "float32 A, float64 b"],
 )
 def test_homotopy_only_where_it_applies(
     case: str, monkeypatch: pytest.MonkeyPatch, problem: tuple
@@ -287,8 +302,8 @@ def test_homotopy_only_where_it_applies(
 
     monkeypatch.setattr(arrayshrink._path, "homotopy", spy)
     options: dict[str, Any] = {"n_lambdas": 3, "eps": 0.1}
-    if case == "batch":
-        b = np.stack([b, -b], axis=1)
+    if case == "large batch":  # more columns than homotopies worth running one by one
+        b = np.stack([b * (j + 1) for j in range(arrayshrink._path._HOMOTOPY_COLUMNS + 1)], 1)
     elif case == "groups":
         options["groups"] = np.arange(N) // 4
     elif case == "operator":

@@ -19,6 +19,7 @@ from sklearn.linear_model import MultiTaskLasso
 from sklearn.linear_model import lasso_path as sklearn_path
 
 import arrayshrink
+import arrayshrink._path
 from arrayshrink import ConvergenceWarning, LassoPath, lasso_path
 
 M, N, L = 40, 100, 12
@@ -318,9 +319,11 @@ def test_lambdas_of_another_library_raise(xp: ModuleType) -> None:
 
 @pytest.mark.eager_only(reason="the verdict of a lazy path is read from the result")
 def test_unconverged_points_warn_once(xp: ModuleType, problem: tuple) -> None:
-    # A batch: its solves start from the previous point (the homotopy's exact starting
-    # points, for one signal, would converge at once).
+    # A batch too large for a homotopy per column: its solves start from the previous
+    # point (the homotopy's exact starting points would converge at once).
     A, _, B = problem
+    B = np.concatenate([B, 2 * B, 3 * B], axis=1)  # 9 columns
+    assert B.shape[1] > arrayshrink._path._HOMOTOPY_COLUMNS
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         path = lasso_path(

@@ -11,7 +11,15 @@ from typing import Any
 from arrayshrink._lib import _compat
 from arrayshrink._lib._typing import Array, Namespace
 
-__all__ = ["as_array", "device_of", "index_dtype", "positions", "put_columns", "take_columns"]
+__all__ = [
+    "as_array",
+    "device_of",
+    "index_dtype",
+    "positions",
+    "put_columns",
+    "replace_columns",
+    "take_columns",
+]
 
 
 def take_columns(v: Array, index: Array, xp: Namespace) -> Array:
@@ -33,6 +41,19 @@ def put_columns(full: Array, mask: Array, part: Array, position: Array, xp: Name
     """``full`` with its columns where ``mask`` replaced, in order, by those of ``part``
     (``position`` from positions(mask))."""
     return xp.where(mask, take_columns(part, position, xp), full)
+
+
+def replace_columns(
+    full: Array, mask: Array, index: Array, part: Array, xp: Namespace, *, owned: bool
+) -> Array:
+    """``full`` with its columns ``index`` (those where ``mask`` holds, in order)
+    replaced by the columns of ``part``. Where ``full`` is ``owned`` (made by the caller,
+    seen by nobody else) and writable in place, it is written where it is: a pass over
+    the replaced columns only, instead of two over the whole batch."""
+    if owned and _compat.is_writable_in_place(full):
+        full[..., index] = part
+        return full
+    return put_columns(full, mask, part, positions(mask, xp), xp)
 
 
 def device_of(a: Array) -> Any:

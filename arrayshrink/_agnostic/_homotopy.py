@@ -49,6 +49,8 @@ _RESIDUAL_POWER = 0.5
 _VIOLATION = 1e-9
 # Joins kept as a low-rank term of the inverse before it is formed (see _Inverse).
 _PENDING = 32
+# Thresholds this many machine epsilons (relative) below lambda_max count as equal to it.
+_TIED = 16
 # A joining feature whose Schur complement is below this fraction of its squared norm
 # makes the support's Gram matrix numerically singular: the homotopy stops there.
 _SINGULAR = 1e-10
@@ -268,7 +270,11 @@ def homotopy(
     mu = float(reach[top])
     proposals: list[Array | None] = [None] * len(mus)
     t = 0
-    while t < len(mus) and (mus[t] >= mu or not mu > 0):
+    # A threshold within rounding of lambda_max (computed by another product, a batch's
+    # A^T B, whose last bits differ) is lambda_max: its solution is 0, not a step of
+    # rounding size.
+    tied = mu * (1.0 - _TIED * float(xp.finfo(A.dtype).eps))
+    while t < len(mus) and (mus[t] >= tied or not mu > 0):
         proposals[t] = xp.zeros((n,), dtype=A.dtype, device=device_of(A))
         t += 1
     support = _Support(A, w, ridge, xp)

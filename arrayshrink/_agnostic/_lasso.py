@@ -20,11 +20,12 @@ from arrayshrink._agnostic._columns import (
     index_dtype,
     positions,
     put_columns,
+    replace_columns,
     take_columns,
 )
 from arrayshrink._agnostic._loops import Loops
 from arrayshrink._agnostic._norms import ratio, real_dot, sq_norm
-from arrayshrink._agnostic._penalties import DualData, Penalty, columns_of
+from arrayshrink._agnostic._penalties import DualData, Penalty, UserProx, columns_of
 from arrayshrink._lib._typing import Array, Namespace
 
 __all__ = [
@@ -330,7 +331,9 @@ def _too_long(
     step to try where it fails: a fraction of the inverse curvature measured along d."""
     xp = problem.xp
     d_norm = sq_norm(x_new - y, xp)
-    curvature = sq_norm(Ax_new - Ay, xp) + problem.penalty.ridge * d_norm
+    curvature = sq_norm(Ax_new - Ay, xp)
+    if problem.penalty.ridge:
+        curvature = curvature + problem.penalty.ridge * d_norm
     too_long = curvature * step > d_norm * (1 + 1e-9)
     # A move at the rounding level of y says nothing about the step: without this,
     # rounding noise in ||A d|| would halve the step of a converged column forever.
@@ -380,6 +383,9 @@ def backtrack_columns(problem: Problem, it: Iterate, gradient: Array) -> tuple[A
     x_new, Ax_new = _candidate(problem, it.y, gradient, it.step)
     too_long, shorter = _too_long(problem, it.y, it.Ay, x_new, Ax_new, it.step)
     step = it.step
+    # The candidates are this iteration's own arrays where the prox and the products
+    # are arrayshrink's: retried columns may be written into them in place.
+    owned = _own_candidates(problem)
     for _ in range(_MAX_HALVINGS):
         if not bool(xp.any(too_long)):
             break
@@ -394,31 +400,43 @@ def backtrack_columns(problem: Problem, it: Iterate, gradient: Array) -> tuple[A
         part_step = take_columns(step, index, xp)
         x_try, Ax_try = _candidate(part, y, take_columns(gradient, index, xp), part_step)
         retry, part_shorter = _too_long(part, y, Ay, x_try, Ax_try, part_step)
+        x_new = replace_columns(x_new, too_long, index, x_try, xp, owned=owned)
+        Ax_new = replace_columns(Ax_new, too_long, index, Ax_try, xp, owned=owned)
         position = positions(too_long, xp)
-        x_new = put_columns(x_new, too_long, x_try, position, xp)
-        Ax_new = put_columns(Ax_new, too_long, Ax_try, position, xp)
         shorter = put_columns(step, too_long, part_shorter, position, xp)
         too_long = put_columns(xp.zeros_like(too_long), too_long, retry, position, xp)
     return x_new, Ax_new, step
 
 
+def _own_candidates(problem: Problem) -> bool:
+    """Whether _candidate's results are new arrays no one else holds: a matrix A
+    (dense or sparse, not a user's LinearOperator) and a built-in penalty (not a
+    user's prox, which may return an array it keeps)."""
+    return problem.op.columns is not None and not isinstance(problem.penalty, UserProx)
+
+
 def iteration(problem: Problem, it: Iterate, options: Options, backtrack: Backtrack) -> Iterate:
     """One proximal-gradient step from y, then FISTA's momentum (or none: ISTA)."""
     xp = problem.xp
-    gradient = problem.op.adjoint(it.Ay - problem.b) + problem.penalty.ridge * it.y
+    gradient = problem.op.adjoint(it.Ay - problem.b)
+    if problem.penalty.ridge:  # a Python float: no pass over y for the plain Lasso
+        gradient = gradient + problem.penalty.ridge * it.y
     x_new, Ax_new, step = backtrack(problem, it, gradient)
     if options.accelerate:
         momentum = (1 + xp.sqrt(1 + 4 * it.momentum**2)) / 2
         beta = (it.momentum - 1) / momentum
+        move = x_new - it.x
         if options.restart:
             # O'Donoghue and Candes: restart where the step goes against the momentum.
-            against = real_dot(it.y - x_new, x_new - it.x, xp) > 0
+            against = real_dot(it.y - x_new, move, xp) > 0
             momentum = xp.where(against, 1.0, momentum)
             beta = xp.where(against, 0.0, beta)
-        y = x_new + beta * (x_new - it.x)
+        y = x_new + beta * move
         Ay = Ax_new + beta * (Ax_new - it.Ax)
     else:
         momentum, y, Ay = it.momentum, x_new, Ax_new
     if options.lipschitz is None:
-        step = step * _STEP_GROWTH
+        # The step grows again where it was accepted at once; where it was just
+        # shortened it stays: grown right away, it would fail again at the next step.
+        step = xp.where(step < it.step, step, step * _STEP_GROWTH)
     return Iterate(x_new, Ax_new, y, Ay, step, momentum)

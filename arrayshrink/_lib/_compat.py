@@ -14,7 +14,10 @@ from array_api_compat import (
     array_namespace,
     device,
     is_array_api_obj,
+    is_cupy_array,
     is_lazy_array,
+    is_numpy_array,
+    is_writeable_array,
     size,
 )
 
@@ -32,6 +35,7 @@ __all__ = [
     "is_numpy_scalar",
     "is_symbolic_scalar",
     "is_torch_tensor",
+    "is_writable_in_place",
     "namespace_for",
     "size",
 ]
@@ -103,6 +107,12 @@ def is_concrete(a: Any) -> bool:
         return not isinstance(a, jax.core.Tracer)
     # Dask arrays; array_api_compat counts every JAX array as lazy, hence the above.
     return not is_lazy_array(a)
+
+
+def is_writable_in_place(a: Any) -> bool:
+    """Whether item assignment into ``a`` is cheap and safe: a writeable NumPy or CuPy
+    array. Not torch (an in-place write can break autograd), JAX (immutable) or Dask."""
+    return (is_numpy_array(a) or is_cupy_array(a)) and is_writeable_array(a)
 
 
 def is_numpy_scalar(a: Any) -> bool:
