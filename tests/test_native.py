@@ -499,3 +499,61 @@ def test_jax_kernels_fuse_with_their_neighbours_inside_a_user_jit(
     compiled = jax.jit(pipeline).lower(jnp.ones(4096, jnp.float32)).compile().as_text()
     fusions = [line for line in compiled.splitlines() if " fusion(" in line]
     assert len(fusions) == 1, compiled
+
+
+# --- the in-place column writes of the batched backtracking ------------------------------
+
+
+@pytest.mark.backend("numpy")
+def test_columns_written_in_place_equal_the_generic_put() -> None:
+    """Retried columns written into an owned NumPy batch give exactly the generic
+    take-and-where result, NaN, infinities and signed zeros included; an array that is
+    not owned, or not writable, is never written."""
+    from arrayshrink._agnostic._columns import positions, put_columns, replace_columns
+    from arrayshrink._lib._compat import array_namespace as namespace
+
+    rng = np.random.default_rng(0)
+    full = rng.standard_normal((5, 9))
+    full[0, :] = [np.nan, np.inf, -np.inf, -0.0, 0.0, 1e-310, -1e308, 2.0, 3.0]
+    mask = np.array([True, False, True, True, False, False, True, False, True])
+    index = np.flatnonzero(mask)
+    part = rng.standard_normal((5, index.size))
+    part[1, :] = [np.nan, -np.inf, -0.0, np.inf, 1e-320]
+    xp = namespace(full)
+    expected = put_columns(full, mask, part, positions(mask, xp), xp)
+
+    kept = full.copy()
+    not_owned = replace_columns(full, mask, index, part, xp, owned=False)
+    np.testing.assert_array_equal(full, kept)  # untouched
+    frozen = full.copy()
+    frozen.setflags(write=False)
+    read_only = replace_columns(frozen, mask, index, part, xp, owned=True)
+    np.testing.assert_array_equal(frozen, kept)
+    owned = full.copy()
+    written = replace_columns(owned, mask, index, part, xp, owned=True)
+    assert written is owned  # in place
+    for got in (not_owned, read_only, written):
+        np.testing.assert_array_equal(got, expected)
+        np.testing.assert_array_equal(np.signbit(got), np.signbit(expected))
+
+
+@pytest.mark.backend("numpy")
+def test_a_user_prox_keeps_what_it_returned() -> None:
+    """A user's prox may keep the arrays it returns: the batched backtracking never
+    writes retried columns into them."""
+    rng = np.random.default_rng(1)
+    A = rng.standard_normal((20, 30))
+    B = rng.standard_normal((20, 40))
+    returned: list[tuple[np.ndarray, np.ndarray]] = []
+
+    def box(v: np.ndarray, t: np.ndarray) -> np.ndarray:
+        out = np.clip(v, 0.0, 1.0)
+        returned.append((out, out.copy()))
+        return out
+
+    result = arrayshrink.fista(A, B, 1.0, prox=box, tol=1e-8, max_iter=5_000)
+    assert bool(np.all(result.converged))
+    retried = [kept for kept, _ in returned if kept.shape[1] < B.shape[1]]
+    assert retried  # the backtracking retried some columns
+    for kept, copy in returned:
+        np.testing.assert_array_equal(kept, copy)
