@@ -297,7 +297,15 @@ def _run(
         op, b, x0 = _problem.flatten_tasks(op, b, x0, xp)
     penalty = _penalty(func, A, threshold, b, x0, o, xp, tasks)
     problem = Problem(
-        op, b, penalty, xp, (64 * eps) ** 2, real, wide, _backends.stop_gradient(backend)
+        op,
+        b,
+        penalty,
+        xp,
+        (64 * eps) ** 2,
+        real,
+        wide,
+        _backends.stop_gradient(backend),
+        _backends.iteration_steps(backend) if b.dtype in (xp.float32, xp.float64) else None,
     )
     materialize = _backends.persist(backend)
     lipschitz = o["lipschitz"]

@@ -30,7 +30,9 @@ is a gap as scikit-learn's; skglm's is a KKT violation, not a gap). skglm's numb
 compile is done by a warm-up call before the timed runs.
 
 The other ``--backends`` (torch, JAX under ``jax.jit``, compiled before the timed
-runs) time the single and batched problems. Times are medians of ``--repeats``
+runs) time the single and batched problems. "arrayshrink generic steps" is the NumPy
+solve with the NumPy profile's fused iteration steps switched off: the row that shows
+what that fast path is worth. Times are medians of ``--repeats``
 interleaved rounds; ratios are medians of the per-round ratios. Each row's objective
 is compared with the best any solver reached: (P - P_best) / P_best, the largest over
 the columns or thresholds.
@@ -81,6 +83,9 @@ def _solvers(backends: list[str], A: Any, b: Any, lambd: float) -> dict[str, Cal
     runs: dict[str, Callable[[], Any]] = {}
     if "numpy" in backends:
         runs["arrayshrink numpy"] = lambda: arrayshrink.fista(A, b, lambd).x
+        runs["arrayshrink generic steps"] = lambda: _generic_steps(
+            lambda: arrayshrink.fista(A, b, lambd).x
+        )
     if "torch" in backends:
         import torch
 
@@ -96,6 +101,18 @@ def _solvers(backends: list[str], A: Any, b: Any, lambd: float) -> dict[str, Cal
         print(f"  jax.jit: first call (compile and run) {compile_s:.2f} s")
         runs["arrayshrink jax.jit"] = lambda: np.asarray(jax.block_until_ready(solve(Aj, bj)))
     return runs
+
+
+def _generic_steps(run: Callable[[], Any]) -> Any:
+    """``run()`` with the NumPy profile's fused iteration steps switched off: the
+    generic Array API steps alone (arrayshrink/_backends/_numpy_steps.py, the fast path
+    this row measures)."""
+    from unittest import mock
+
+    import arrayshrink._backends
+
+    with mock.patch.object(arrayshrink._backends, "iteration_steps", return_value=None):
+        return run()
 
 
 def _gpu_batch(signals: int, repeats: int) -> None:

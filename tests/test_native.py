@@ -557,3 +557,88 @@ def test_a_user_prox_keeps_what_it_returned() -> None:
     assert retried  # the backtracking retried some columns
     for kept, copy in returned:
         np.testing.assert_array_equal(kept, copy)
+
+
+# --- the solvers' fused NumPy steps (arrayshrink/_backends/_numpy_steps.py) ---------------
+
+_VALUES = np.asarray([*SPECIAL, 1e308, -1e308, 5e-324, -2.5e-310, 3.0, 0.1, -0.1])
+
+
+def _steps_cases(dtype: Any) -> list[tuple[np.ndarray, ...]]:
+    """(y, gradient, x, step) of one dtype: every pair of special values, as a batch
+    (n, k) with per-column steps (zero, subnormal, huge and NaN among them) and as
+    single columns with a 0-d step."""
+    with np.errstate(over="ignore"):
+        values = _VALUES.astype(dtype)
+    grid_a, grid_b = np.meshgrid(values, values, indexing="ij")
+    y, gradient = grid_a.reshape(-1, 8), grid_b.reshape(-1, 8)
+    x = np.roll(y, 3)
+    steps = np.asarray([0.5, 1e-3, 2.0, 0.0, 5e-324, 1e30, np.nan, 0.25])
+    with np.errstate(over="ignore"):
+        step = steps.astype(dtype)
+    cases = [(y, gradient, x, step)]
+    cases += [(y[:, j], gradient[:, j], x[:, j], np.asarray(step[j])) for j in (0, 3, 6)]
+    return cases
+
+
+@pytest.mark.backend("numpy")
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_fused_steps_are_the_generic_iteration_bit_for_bit(dtype: Any) -> None:
+    """Each fused step gives exactly (bits, NaN and signed zeros included) what the
+    generic iteration computes at its point of use, for float32 and float64."""
+    from arrayshrink._agnostic._norms import real_dot, sq_norm
+    from arrayshrink._agnostic._penalties import L1
+    from arrayshrink._backends import _numpy_steps as steps
+
+    xp = array_namespace(np.zeros(1))
+    for y, gradient, x, step in _steps_cases(dtype):
+        with np.errstate(all="ignore"):
+            for lambd in (0.5, 1e-30, 3e38, 0.0):
+                expected = L1(lambd, xp).prox(y - step * gradient, step)
+                got = steps.soft_gradient_step(y, gradient, step, lambd)
+                assert got.dtype == expected.dtype
+                np.testing.assert_array_equal(got, expected)
+                np.testing.assert_array_equal(np.signbit(got), np.signbit(expected))
+            x_new = expected
+            d_norm, y_norm = steps.moved(x_new, y)
+            np.testing.assert_array_equal(d_norm, sq_norm(x_new - y, xp))
+            np.testing.assert_array_equal(y_norm, sq_norm(y, xp))
+            beta = np.full(step.shape, 0.6, dtype=dtype)
+            move = x_new - x
+            against = real_dot(y - x_new, move, xp) > 0
+            point = x_new + xp.where(against, 0.0, beta) * move
+            got_point, got_against = steps.extrapolate(x_new, x, y, beta)
+            np.testing.assert_array_equal(got_against, against)
+            np.testing.assert_array_equal(got_point, point)
+            np.testing.assert_array_equal(np.signbit(got_point), np.signbit(point))
+        for given in (y, gradient, x, step):  # nothing written into the inputs
+            assert given.flags.writeable
+
+
+@pytest.mark.backend("numpy")
+@pytest.mark.parametrize("shape", [(), (40,)])
+def test_solvers_with_fused_steps_equal_the_generic_solve(
+    monkeypatch: pytest.MonkeyPatch, shape: tuple[int, ...]
+) -> None:
+    """fista and ista with and without the fused steps: the same iterates, so the same
+    x, certificate and iteration counts, for one signal and a batch, the L1 penalty
+    (fused prox) and x >= 0 (generic prox, fused norms and momentum)."""
+    from arrayshrink import _backends
+
+    rng = np.random.default_rng(4)
+    A = rng.standard_normal((30, 60))
+    b = rng.standard_normal((30, *shape))
+    runs = []
+    for fused in (True, False):
+        if not fused:
+            monkeypatch.setattr(_backends, "iteration_steps", lambda backend: None)
+        runs.append(
+            [
+                solve(A, b, 0.3, positive=positive, tol=1e-7, max_iter=100_000)
+                for solve in (arrayshrink.fista, arrayshrink.ista)
+                for positive in (False, True)
+            ]
+        )
+    for with_steps, generic in zip(*runs, strict=True):
+        for field in ("x", "gap", "objective", "converged", "n_iter"):
+            np.testing.assert_array_equal(getattr(with_steps, field), getattr(generic, field))

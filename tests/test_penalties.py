@@ -144,3 +144,50 @@ def test_internal_solve_of_an_empty_working_set() -> None:
     assert float(result.gap) == 0.0
     np.testing.assert_allclose(float(result.objective), 0.5 * float(b @ b))
     assert PYTHON_LOOPS.fori_loop(3, lambda n: n + 1, 0) == 3
+
+
+@pytest.mark.parametrize("positive", [False, True])
+def test_one_threshold_dual_scale_is_the_weighted_one(xp: ModuleType, positive: bool) -> None:
+    """The dual scale of one threshold (max |c| / lambd) is bit for bit the general
+    per-coefficient computation with every weight equal to it: with NaN, infinities,
+    zeros, huge and tiny correlations, and columns that need no scaling."""
+    c_np = np.asarray(
+        [
+            [0.3, np.nan, 0.0, 1e308, -5e-324, 2.0],
+            [-2.5, 1.0, -0.0, -1e308, 0.0, np.inf],
+            [1.7, -0.2, 0.0, 3.0, 1e-300, -np.inf],
+        ]
+    )
+    c = from_numpy(xp, c_np)
+    dual = _penalties.DualData(c, lambda r: r, c, c.dtype, xp)
+    kind = _penalties.PositiveL1 if positive else _penalties.L1
+    # XLA's vectorised division is not always correctly rounded (one ulp apart there),
+    # and it flushes subnormal results to zero.
+    on_jax = xp.__name__.startswith("jax")
+    rtol, atol = (4e-16, np.finfo(np.float64).tiny) if on_jax else (0.0, 0.0)
+    for lambd in (0.7, 1e-300, 3.0, 1e300):
+        one = to_numpy(kind(lambd, xp).dual_scale(c, dual, None))
+        weights = from_numpy(xp, np.full((3, 1), lambd))
+        general = to_numpy(kind(weights, xp).dual_scale(c, dual, None))
+        np.testing.assert_allclose(one, general, rtol=rtol, atol=atol)
+        # And the mathematics: min(1, lambd / max |c_j|) in float64 NumPy.
+        top = np.max(np.clip(c_np, 0, None) if positive else np.abs(c_np), axis=0)
+        with np.errstate(over="ignore", divide="ignore"):
+            expected = np.minimum(1.0, lambd / top)
+        np.testing.assert_allclose(one, expected, rtol=4e-16, atol=atol)
+
+
+def test_a_tiny_threshold_on_huge_data_warns_of_nothing(xp: ModuleType) -> None:
+    """lambd = 1e-300 beside correlations near 1e10: the dual scale is about 1e-310,
+    computed without overflow (the suite runs with warnings as errors). The problem is
+    an exact fit (20 equations, 30 unknowns): it converges on the absolute gap."""
+    import arrayshrink
+
+    rng = np.random.default_rng(0)
+    A = rng.standard_normal((20, 30))
+    b = 1e10 * rng.standard_normal(20)
+    for lambd in (1e-300, 5e-324):
+        result = arrayshrink.fista(from_numpy(xp, A), from_numpy(xp, b), lambd, tol=1e-3)
+        assert bool(result.converged)
+        assert 0.0 <= float(result.gap) < float("inf")
+        assert float(result.objective) <= 1e-3 * 0.5 * float(b @ b)

@@ -25,7 +25,7 @@ from arrayshrink._agnostic._columns import (
 )
 from arrayshrink._agnostic._loops import Loops
 from arrayshrink._agnostic._norms import ratio, real_dot, sq_norm
-from arrayshrink._agnostic._penalties import DualData, Penalty, UserProx, columns_of
+from arrayshrink._agnostic._penalties import L1, DualData, Penalty, UserProx, columns_of
 from arrayshrink._lib._typing import Array, Namespace
 
 __all__ = [
@@ -37,6 +37,7 @@ __all__ = [
     "Operator",
     "Options",
     "Problem",
+    "Steps",
     "backtrack_columns",
     "backtrack_masked",
     "certify",
@@ -133,6 +134,19 @@ class Options:
     unroll: bool = False
 
 
+class Steps(NamedTuple):
+    """A backend's fused elementwise steps of the iteration (arrayshrink._backends):
+    each computes exactly what the generic code at its point of use computes, with
+    fewer temporary arrays. For real float32/float64 problems."""
+
+    # softshrink(y - step * gradient, step * lambd): the L1 prox of a gradient step.
+    soft_gradient_step: Callable[[Array, Array, Array, float], Array]
+    # (||x_new - y||^2, ||y||^2) per column.
+    moved: Callable[[Array, Array], tuple[Array, Array]]
+    # (x_new + beta' (x_new - x), restarted) with beta' = 0 where restarted.
+    extrapolate: Callable[[Array, Array, Array, Array], tuple[Array, Array]]
+
+
 @dataclass(frozen=True)
 class Problem:
     """The data of the problem: the operator, b and the penalty.
@@ -151,6 +165,7 @@ class Problem:
     # The backend's stop-gradient: step sizes are decisions, not functions to
     # differentiate (a derivative through the measured curvature is meaningless).
     constant: Callable[[Array], Array] = field(default=lambda a: a)
+    steps: Steps | None = None  # the backend's fused steps, or None: the generic code
 
     @property
     def batched(self) -> bool:
@@ -319,8 +334,20 @@ Backtrack = Callable[[Problem, Iterate, Array], tuple[Array, Array, Array]]
 
 def _candidate(problem: Problem, y: Array, gradient: Array, step: Array) -> tuple[Array, Array]:
     """The proximal-gradient point from y with ``step``, and its image under A."""
-    x_new = problem.penalty.prox(y - step * gradient, step)
+    lambd = _plain_l1_threshold(problem.penalty)
+    if problem.steps is not None and lambd is not None:
+        x_new = problem.steps.soft_gradient_step(y, gradient, step, lambd)
+    else:
+        x_new = problem.penalty.prox(y - step * gradient, step)
     return x_new, problem.op.forward(x_new)
+
+
+def _plain_l1_threshold(penalty: Penalty) -> float | None:
+    """lambd of the plain L1 penalty with one threshold (its prox is softshrink with
+    step * lambd), else None."""
+    if type(penalty) is L1 and isinstance(penalty.lambd, float):
+        return penalty.lambd
+    return None
 
 
 def _too_long(
@@ -330,14 +357,17 @@ def _too_long(
     ||A d||^2 + ridge ||d||^2 <= ||d||^2 / step for d = x_new - y; and the shorter
     step to try where it fails: a fraction of the inverse curvature measured along d."""
     xp = problem.xp
-    d_norm = sq_norm(x_new - y, xp)
+    if problem.steps is not None:
+        d_norm, y_norm = problem.steps.moved(x_new, y)
+    else:
+        d_norm, y_norm = sq_norm(x_new - y, xp), sq_norm(y, xp)
     curvature = sq_norm(Ax_new - Ay, xp)
     if problem.penalty.ridge:
         curvature = curvature + problem.penalty.ridge * d_norm
     too_long = curvature * step > d_norm * (1 + 1e-9)
     # A move at the rounding level of y says nothing about the step: without this,
     # rounding noise in ||A d|| would halve the step of a converged column forever.
-    too_long = too_long & (d_norm > problem.negligible * sq_norm(y, xp))
+    too_long = too_long & (d_norm > problem.negligible * y_norm)
     measured = d_norm / xp.where(too_long, curvature, 1.0)
     shorter = xp.where(too_long, xp.minimum(_STEP_SHRINK * step, _STEP_MARGIN * measured), step)
     return too_long, problem.constant(shorter)
@@ -425,13 +455,18 @@ def iteration(problem: Problem, it: Iterate, options: Options, backtrack: Backtr
     if options.accelerate:
         momentum = (1 + xp.sqrt(1 + 4 * it.momentum**2)) / 2
         beta = (it.momentum - 1) / momentum
-        move = x_new - it.x
-        if options.restart:
-            # O'Donoghue and Candes: restart where the step goes against the momentum.
-            against = real_dot(it.y - x_new, move, xp) > 0
+        if options.restart and problem.steps is not None:
+            y, against = problem.steps.extrapolate(x_new, it.x, it.y, beta)
             momentum = xp.where(against, 1.0, momentum)
             beta = xp.where(against, 0.0, beta)
-        y = x_new + beta * move
+        else:
+            move = x_new - it.x
+            if options.restart:
+                # O'Donoghue and Candes: restart where the step goes against the momentum.
+                against = real_dot(it.y - x_new, move, xp) > 0
+                momentum = xp.where(against, 1.0, momentum)
+                beta = xp.where(against, 0.0, beta)
+            y = x_new + beta * move
         Ay = Ax_new + beta * (Ax_new - it.Ax)
     else:
         momentum, y, Ay = it.momentum, x_new, Ax_new

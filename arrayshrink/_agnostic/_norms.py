@@ -7,7 +7,7 @@ from typing import Any
 
 from arrayshrink._lib._typing import Array, Namespace
 
-__all__ = ["ratio", "real_dot", "real_product", "sq_norm", "widen"]
+__all__ = ["bounded_share", "ratio", "real_dot", "real_product", "sq_norm", "widen"]
 
 
 def real_product(u: Array, v: Array, xp: Namespace) -> Array:
@@ -32,6 +32,17 @@ def ratio(num: Array, den: Array, xp: Namespace) -> Array:
     positive = den > 0
     zero_or_inf = xp.where(num > 0, xp.full_like(num, math.inf), xp.zeros_like(num))
     return xp.where(positive, num / xp.where(positive, den, xp.ones_like(den)), zero_or_inf)
+
+
+def bounded_share(magnitude: Array, bound: Array, xp: Namespace) -> Array:
+    """bound / max(magnitude, bound) elementwise, for magnitude, bound >= 0 of one
+    shape: the largest s <= 1 with s * magnitude <= bound (1 where both are 0). Never
+    above 1, so nothing overflows however small the bound; NaN in magnitude gives NaN.
+    A dual scale is the smallest of them over the coefficients."""
+    top = xp.maximum(magnitude, bound)
+    unbound = top == 0
+    ones = xp.ones_like(top)
+    return xp.where(unbound, ones, bound / xp.where(unbound, ones, top))
 
 
 def widen(v: Array, wide: Any, xp: Namespace) -> Array:

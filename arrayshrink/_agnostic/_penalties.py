@@ -24,7 +24,7 @@ from typing import Any, NamedTuple, Protocol
 from arrayshrink._agnostic._columns import device_of, take_columns
 from arrayshrink._agnostic._formulas import softshrink
 from arrayshrink._agnostic._groups import group_norm, group_scale
-from arrayshrink._agnostic._norms import ratio, real_product, sq_norm, widen
+from arrayshrink._agnostic._norms import bounded_share, ratio, real_product, sq_norm, widen
 from arrayshrink._lib._typing import Array, Namespace
 
 __all__ = [
@@ -167,16 +167,25 @@ class L1:
         return (lambd == 0) & xp.ones_like(like, dtype=xp.bool)
 
     def dual_scale(self, c: Array, dual: DualData, free: Array | None) -> Array:
-        """The largest s <= 1 with |s c_j| <= lambd_j wherever a weight binds."""
+        """The largest s <= 1 with |s c_j| <= lambd_j wherever a weight binds: the
+        smallest lambd_j / max(|c_j|, lambd_j) (1 where both are 0). Each ratio is at
+        most 1, so nothing overflows, however small lambd or large c; NaN in c gives
+        NaN."""
         xp = self.xp
         lambd = self.weights(dual)
-        bound = ratio(self.magnitude(c), lambd + xp.zeros_like(c, dtype=dual.wide), xp)
+        magnitude = self.magnitude(c)
+        if isinstance(lambd, float) and lambd > 0 and free is None and c.shape[0] > 0:
+            # One threshold: lambd / max(max_j |c_j|, lambd), the same number
+            # (lambd / v decreases with v, and rounding keeps that order).
+            top = xp.max(magnitude, axis=0)
+            threshold = xp.full_like(top, lambd)
+            return threshold / xp.maximum(top, threshold)
+        each = bounded_share(magnitude, lambd + xp.zeros_like(c, dtype=dual.wide), xp)
         if free is not None:
-            bound = xp.where(free, xp.zeros_like(bound), bound)  # no constraint there
-        if bound.shape[0] == 0:  # no coefficient at all: nothing to scale
-            return xp.ones(bound.shape[1:], dtype=bound.dtype, device=getattr(c, "device", None))
-        worst = xp.max(bound, axis=0)
-        return 1.0 / xp.maximum(worst, xp.ones_like(worst))
+            each = xp.where(free, xp.ones_like(each), each)  # no constraint there
+        if each.shape[0] == 0:  # no coefficient at all: nothing to scale
+            return xp.ones(each.shape[1:], dtype=each.dtype, device=getattr(c, "device", None))
+        return xp.min(each, axis=0)
 
     def gap(self, x: Array, dual: DualData) -> Gap:
         xp = self.xp
@@ -384,18 +393,18 @@ class GroupL1:
     def _scaled_terms(self, c: Array, x: Array, scale: Array, free: Array) -> tuple[Array, Array]:
         """The dual scaling s for correlation c, and the gap's terms per group."""
         xp, groups = self.xp, self.groups
-        bound = ratio(
+        each = bounded_share(
             _norms(groups, self._magnitude(c), xp),
             scale + xp.zeros_like(free, dtype=scale.dtype),
             xp,
         )
-        bound = xp.where(free, xp.zeros_like(bound), bound)
-        worst = (
-            xp.max(bound, axis=0)
-            if bound.shape[0]
-            else xp.zeros(bound.shape[1:], dtype=bound.dtype)
+        each = xp.where(free, xp.ones_like(each), each)  # no constraint there
+        device = getattr(each, "device", None)
+        s = (
+            xp.min(each, axis=0)
+            if each.shape[0]
+            else xp.ones(each.shape[1:], dtype=each.dtype, device=device)
         )
-        s = 1.0 / xp.maximum(worst, xp.ones_like(worst))
         inner = groups.sums(real_product(c, x, xp), xp)
         terms = xp.clip(scale * _norms(groups, x, xp) - s * inner, min=0.0)
         return s, xp.where(free, xp.zeros_like(terms), terms)

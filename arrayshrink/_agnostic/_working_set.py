@@ -47,7 +47,7 @@ from arrayshrink._agnostic._lasso import (
     Problem,
     certify_correlated,
 )
-from arrayshrink._agnostic._norms import ratio
+from arrayshrink._agnostic._norms import bounded_share, ratio
 from arrayshrink._agnostic._penalties import L1, ElasticNet, Penalty, PositiveL1
 from arrayshrink._agnostic._result import LassoResult
 from arrayshrink._lib._typing import Array, Namespace
@@ -142,8 +142,7 @@ class _State:
 
 def _dual_scale(magnitude: Array, lambd: Array, xp: Namespace) -> Array:
     """Per column, the largest s <= 1 with s |c_j| <= lambd_j everywhere."""
-    worst = xp.max(ratio(magnitude, lambd, xp), axis=0)
-    return 1.0 / xp.maximum(worst, xp.ones_like(worst))
+    return xp.min(bounded_share(magnitude, lambd + xp.zeros_like(magnitude), xp), axis=0)
 
 
 def _ranking(

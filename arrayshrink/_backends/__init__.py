@@ -15,6 +15,7 @@ from types import ModuleType
 from typing import Any, Protocol
 
 from arrayshrink._agnostic._drivers import as_they_are
+from arrayshrink._agnostic._lasso import Steps
 from arrayshrink._agnostic._loops import Loops
 from arrayshrink._backends._profiles import FUNCTIONS, PROFILES, Profile, profile
 from arrayshrink._lib import _compat
@@ -29,6 +30,7 @@ __all__ = [
     "column_solver",
     "declared_kernels",
     "has_float64",
+    "iteration_steps",
     "kernel_name",
     "lazy_lipschitz",
     "load_kernel",
@@ -184,6 +186,16 @@ def solver_loops(backend: Profile) -> Loops | None:
         from arrayshrink._backends import _jax_loops
 
         return _jax_loops.LOOPS
+    return None
+
+
+def iteration_steps(backend: Profile) -> Steps | None:
+    """The backend's fused elementwise steps of the solvers' iteration, or None: the
+    generic ones. For real float32/float64 problems only (the caller checks)."""
+    if backend.steps == "numpy":
+        from arrayshrink._backends import _numpy_steps as steps
+
+        return Steps(steps.soft_gradient_step, steps.moved, steps.extrapolate)
     return None
 
 

@@ -71,6 +71,9 @@ class Profile:
     # The backend module of kernels and hooks, arrayshrink._backends._<module>, if any.
     module: str | None = None
     kernels: Mapping[str, Kernels] = field(default_factory=dict)
+    # The solvers' iteration takes the backend's fused elementwise steps (for real
+    # float32/float64 problems): "numpy" (_backends/_numpy_steps.py), or None.
+    steps: str | None = None
 
     @property
     def splits_batches(self) -> bool:
@@ -99,6 +102,7 @@ _BY_NAME: dict[str, Profile] = {
             "NumPy",
             module="numpy",
             kernels=_kernels(softshrink=_FAST, hardshrink=_FAST, tanhshrink=_FAST),
+            steps="numpy",
         ),
         Profile("array_api_strict", "array-api-strict"),
         Profile(
