@@ -99,8 +99,13 @@ def _as_csc(func: str, A: Any) -> Any:
         A = coo.to_scipy_sparse()
     elif np.dtype(A.dtype).itemsize == 2:
         A = A.astype(np.float32)
+    # A CSC A keeps the answer on itself (SciPy computes it once, O(nnz), and caches it
+    # as its own methods do); a new wrapper of the same arrays would compute it again.
+    canonical = A.format == "csc" and bool(A.has_canonical_format)
     csc = scipy.sparse.csc_array(A)
-    if not csc.has_canonical_format:
+    if canonical:
+        csc.has_canonical_format = True
+    elif not csc.has_canonical_format:
         csc = csc.copy()
         csc.sum_duplicates()
     return csc
@@ -169,23 +174,42 @@ class SparseColumns:
         return self.A[:, rows] @ x[rows]
 
     def norms(self) -> Array:
-        """From the stored values of each column, without a product matrix."""
+        """From the squares of the stored values (in float64), summed per column by one
+        product of their CSR transpose with ones: twice as fast as np.add.reduceat, and
+        an empty column sums to 0."""
         import numpy as np
+        import scipy.sparse
 
         A = self.A
-        squares = np.abs(A.data).astype(np.float64) ** 2
-        starts, ends = A.indptr[:-1], A.indptr[1:]
-        stored = ends > starts
-        sums = np.zeros(A.shape[1])
-        if squares.size:
-            sums[stored] = np.add.reduceat(squares, starts[stored])
+        values = np.abs(A.data) if A.dtype.kind == "c" else A.data
+        values = values.astype(np.float64, copy=False)
+        squares = scipy.sparse.csr_array(
+            (values * values, A.indices, A.indptr), shape=A.shape[::-1], copy=False
+        )
+        sums = squares @ np.ones(A.shape[0])
         return np.sqrt(sums).astype(A.real.dtype if A.dtype.kind == "c" else A.dtype)
+
+    def entries(self) -> int:
+        return int(self.A.nnz)
 
     def restrict(self, index: Array, batched: bool) -> Operator:
         return SparseColumns(self.A[:, index], self.xp).operator(batched, whole=False)
 
     def gram(self) -> Array:
-        return (self.A.conj().T @ self.A).toarray()  # sparse product: O(nnz), not O(m n^2)
+        A = self.A
+        A_conj = A.conj() if A.dtype.kind == "c" else A  # conj() of real data copies it
+        return (A_conj.T @ A).toarray()  # sparse product: O(nnz), not O(m n^2)
+
+    def solve_gram(self, gram: Array, rhs: Array) -> Array:
+        """By Cholesky (SciPy's, twice as fast as NumPy's LU); by LU where rounding left
+        the matrix not positive definite, which raises where it is singular."""
+        import numpy as np
+        import scipy.linalg
+
+        try:
+            return scipy.linalg.cho_solve(scipy.linalg.cho_factor(gram), rhs)
+        except np.linalg.LinAlgError:
+            return np.linalg.solve(gram, rhs)
 
 
 # --- sparse arrays through the shrink family ---------------------------------------

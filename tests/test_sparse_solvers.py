@@ -209,3 +209,57 @@ def test_a_sparse_b_or_x0_raises() -> None:
 def test_the_error_for_other_objects_names_sparse_matrices() -> None:
     with pytest.raises(TypeError, match=r"a 2-d array, a scipy.sparse or pydata sparse matrix"):
         fista(object(), np.ones(3), 0.1)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64, np.complex128])
+def test_sparse_columns_norms_gram_and_entries(dtype: Any) -> None:
+    """The column norms (from the squares of the stored values, an empty column 0), the
+    Gram matrix of some columns and the count of stored entries, as the dense ones."""
+    import array_api_compat.numpy as np_xp
+
+    from arrayshrink import _sparse
+
+    rng = np.random.default_rng(0)
+    D = sp.random_array((40, 30), density=0.2, rng=rng).toarray()
+    if np.dtype(dtype).kind == "c":
+        D = D + 1j * (D != 0) * rng.standard_normal(D.shape)
+    D = D.astype(dtype)
+    D[:, 3] = 0
+    columns = _sparse.SparseColumns(sp.csc_array(D), np_xp)
+    norms = columns.norms()
+    assert norms.dtype == np.abs(D).dtype
+    rtol = 1e-6 if dtype == np.float32 else 1e-14
+    np.testing.assert_allclose(norms, np.linalg.norm(D, axis=0), rtol=rtol)
+    assert norms[3] == 0
+    assert columns.entries() == np.count_nonzero(D)
+    index = np.array([0, 3, 5, 7])
+    gram = columns.restrict(index, False).columns.gram()
+    np.testing.assert_allclose(gram, D[:, index].conj().T @ D[:, index], rtol=rtol, atol=1e-12)
+
+
+def test_sparse_gram_solves_by_cholesky_and_raises_where_singular() -> None:
+    import array_api_compat.numpy as np_xp
+
+    from arrayshrink import _sparse
+
+    columns = _sparse.SparseColumns(sp.csc_array(np.eye(3)), np_xp)
+    rng = np.random.default_rng(1)
+    M = rng.standard_normal((6, 4))
+    gram, rhs = M.T @ M, rng.standard_normal(4)
+    np.testing.assert_allclose(columns.solve_gram(gram, rhs), np.linalg.solve(gram, rhs))
+    with pytest.raises(np.linalg.LinAlgError, match=r"[Ss]ingular"):  # for LU too
+        columns.solve_gram(np.ones((3, 3)), np.ones(3))
+
+
+@pytest.mark.parametrize("cls", [sp.csc_array, sp.csc_matrix])
+def test_a_canonical_csc_is_used_as_it_is(cls: Any) -> None:
+    """SciPy keeps on A whether it is canonical: a canonical CSC A is neither checked
+    again (O(nnz) per solve) nor copied."""
+    from arrayshrink import _sparse
+
+    A = cls(sp.random_array((50, 80), density=0.1, format="csc", rng=0))
+    assert A.has_canonical_format
+    csc = _sparse._as_csc("fista", A)
+    assert csc.has_canonical_format
+    assert np.shares_memory(csc.data, A.data)
+    assert np.shares_memory(csc.indices, A.indices)

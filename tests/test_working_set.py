@@ -239,3 +239,67 @@ def test_support_step_of_more_than_m_coefficients_is_not_taken() -> None:
     stepped, Ax = _working_set._support_step(_support_problem(A, b, 0.1), x)
     np.testing.assert_array_equal(stepped, x)
     np.testing.assert_allclose(Ax, A @ x, atol=1e-12)
+
+
+def test_newton_step_with_entering_features_reaches_the_optimum() -> None:
+    """From the optimum with a third of its support set to zero (as an inner solve
+    leaves it before the last features enter), Newton steps with the violating zero
+    coefficients entering (and zero coefficients of the optimum too), each with the
+    sign of its correlation, land on scikit-learn's optimum: an entrant whose
+    minimizer has the other sign leaves at once, and the objective decreases."""
+    A, b, _, _ = lasso_problem(4, 80, 120)
+    lambd = 0.05 * float(lambda_max(A, b))
+    optimum = _sklearn(A, b, lambd)
+    support = np.flatnonzero(optimum)
+    rng = np.random.default_rng(6)
+    x = optimum.copy()
+    x[rng.choice(support, support.size // 3, replace=False)] = 0.0
+    outside = rng.choice(np.flatnonzero(optimum == 0), 5, replace=False)
+    problem = _support_problem(A, b, lambd)
+    for step in range(5):  # as _newton_round does: until no coefficient violates
+        c = A.T @ (b - A @ x)
+        entering = (x == 0) & (np.abs(c) > lambd)
+        if step == 0:
+            assert entering.any()
+            entering[outside] = True
+        if not entering.any():
+            break
+        stepped, Ax, full = _working_set._newton(problem, x, entering, c)
+        assert full
+        np.testing.assert_allclose(Ax, A @ stepped, atol=1e-12)
+        assert _objective(A, b, stepped, lambd) < _objective(A, b, x, lambd)
+        x = stepped
+    np.testing.assert_allclose(x, optimum, atol=1e-9)
+    assert not np.any(x[outside])
+
+
+@single_on_dask
+def test_last_features_enter_in_a_newton_round(xp: ModuleType, monkeypatch: Any) -> None:
+    """Once few features violate, a round adds them by Newton steps alone (no inner
+    FISTA solve); the result is certified on the full problem and equals scikit-learn's."""
+    A, b, _, _ = lasso_problem(0, M, N, sparsity=0.1)
+    lambd = 0.1 * float(lambda_max(A, b))
+    taken: list[bool] = []
+    newton_round = _working_set._newton_round
+
+    def recorded(*args: Any) -> Any:
+        state = newton_round(*args)
+        taken.append(state is not None)
+        return state
+
+    monkeypatch.setattr(_working_set, "_newton_round", recorded)
+    result = fista(from_numpy(xp, A), from_numpy(xp, b), lambd, tol=1e-10)
+    x = to_numpy(result.x)
+    assert bool(to_numpy(result.converged))
+    x_ref = _sklearn(A, b, lambd)
+    assert _objective(A, b, x, lambd) <= _objective(A, b, x_ref, lambd) * (1 + 1e-9)
+    if _takes_working_sets(xp):
+        assert any(taken)
+
+
+def test_first_working_set_holds_m_entries_of_a_sparse_matrix() -> None:
+    """A set of columns that store about m entries costs an inner iteration little more
+    than its vectors of length m: the first set of a sparse A is that large."""
+    assert _working_set._first_size((2000, 10_000), 2000 * 10_000) == _working_set._FIRST_SIZE
+    assert _working_set._first_size((20_000, 50_000), 10**6) == 1000
+    assert _working_set._first_size((30, 1000), 10**6) == _working_set._FIRST_SIZE

@@ -72,6 +72,15 @@ class Columns(Protocol):
         support's columns: at most m)."""
         ...
 
+    def entries(self) -> int:
+        """How many entries the matrix stores (m n where dense): what a product costs."""
+        ...
+
+    def solve_gram(self, gram: Array, rhs: Array) -> Array:
+        """gram^-1 rhs for a Gram matrix (symmetric, positive semi-definite) of some of
+        these columns; raises ValueError or RuntimeError where it is singular."""
+        ...
+
 
 @dataclass(frozen=True)
 class Operator:
@@ -104,6 +113,12 @@ class DenseColumns:
         xp, A = self.xp, self.A
         A_conj = xp.conj(A) if xp.isdtype(A.dtype, "complex floating") else A
         return xp.matrix_transpose(A_conj) @ A
+
+    def entries(self) -> int:
+        return math.prod(self.A.shape)
+
+    def solve_gram(self, gram: Array, rhs: Array) -> Array:
+        return self.xp.linalg.solve(gram, rhs)
 
 
 def dense_operator(A: Array, batched: bool, xp: Namespace) -> Operator:

@@ -7,7 +7,7 @@ from typing import Any
 
 from arrayshrink._lib._typing import Array, Namespace
 
-__all__ = ["bounded_share", "ratio", "real_dot", "real_product", "sq_norm", "widen"]
+__all__ = ["bounded_share", "dual_scale", "ratio", "real_dot", "real_product", "sq_norm", "widen"]
 
 
 def real_product(u: Array, v: Array, xp: Namespace) -> Array:
@@ -43,6 +43,19 @@ def bounded_share(magnitude: Array, bound: Array, xp: Namespace) -> Array:
     unbound = top == 0
     ones = xp.ones_like(top)
     return xp.where(unbound, ones, bound / xp.where(unbound, ones, top))
+
+
+def dual_scale(magnitude: Array, lambd: Array | float, xp: Namespace) -> Array:
+    """Per column, the largest s <= 1 with s * magnitude_j <= lambd_j for every j
+    (``magnitude`` >= 0 with at least one row; ``lambd`` a number or an array that
+    broadcasts to it): the smallest of :func:`bounded_share`. With one threshold,
+    lambd / max(max_j magnitude_j, lambd): the same number (lambd / v decreases with v,
+    and rounding keeps that order), with one division per column."""
+    if isinstance(lambd, float) and lambd > 0:
+        top = xp.max(magnitude, axis=0)
+        threshold = xp.full_like(top, lambd)
+        return threshold / xp.maximum(top, threshold)
+    return xp.min(bounded_share(magnitude, lambd + xp.zeros_like(magnitude), xp), axis=0)
 
 
 def widen(v: Array, wide: Any, xp: Namespace) -> Array:

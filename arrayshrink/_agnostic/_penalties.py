@@ -24,7 +24,14 @@ from typing import Any, NamedTuple, Protocol
 from arrayshrink._agnostic._columns import device_of, take_columns
 from arrayshrink._agnostic._formulas import softshrink
 from arrayshrink._agnostic._groups import group_norm, group_scale
-from arrayshrink._agnostic._norms import bounded_share, ratio, real_product, sq_norm, widen
+from arrayshrink._agnostic._norms import (
+    bounded_share,
+    dual_scale,
+    ratio,
+    real_product,
+    sq_norm,
+    widen,
+)
 from arrayshrink._lib._typing import Array, Namespace
 
 __all__ = [
@@ -174,12 +181,8 @@ class L1:
         xp = self.xp
         lambd = self.weights(dual)
         magnitude = self.magnitude(c)
-        if isinstance(lambd, float) and lambd > 0 and free is None and c.shape[0] > 0:
-            # One threshold: lambd / max(max_j |c_j|, lambd), the same number
-            # (lambd / v decreases with v, and rounding keeps that order).
-            top = xp.max(magnitude, axis=0)
-            threshold = xp.full_like(top, lambd)
-            return threshold / xp.maximum(top, threshold)
+        if free is None and c.shape[0] > 0:
+            return dual_scale(magnitude, lambd, xp)
         each = bounded_share(magnitude, lambd + xp.zeros_like(c, dtype=dual.wide), xp)
         if free is not None:
             each = xp.where(free, xp.ones_like(each), each)  # no constraint there

@@ -43,11 +43,12 @@ from arrayshrink._agnostic._columns import (
 )
 from arrayshrink._agnostic._lasso import (
     Check,
+    Columns,
     Options,
     Problem,
     certify_correlated,
 )
-from arrayshrink._agnostic._norms import bounded_share, ratio
+from arrayshrink._agnostic._norms import dual_scale, ratio
 from arrayshrink._agnostic._penalties import L1, ElasticNet, Penalty, PositiveL1
 from arrayshrink._agnostic._result import LassoResult
 from arrayshrink._lib._typing import Array, Namespace
@@ -56,7 +57,8 @@ __all__ = ["applies", "l1_part", "solve_working_set"]
 
 Solve = Callable[[Problem, Array, Options], LassoResult[Array]]
 
-# The first working set has this many features (or twice the support of x0).
+# The first working set has this many features (or twice the support of x0), or more
+# where its columns are sparse: see _first_size.
 _FIRST_SIZE = 100
 # Working sets pay off when A has at least this many columns and
 # _FIRST_SIZE * _WORTH of them would still be a fraction of A.
@@ -75,6 +77,13 @@ _SCREEN_MARGIN = 1e-9
 # At most this many Newton steps on the support, each dropping the coefficients that
 # reach zero (a linear solve each, on a support of at most m coefficients).
 _SUPPORT_ROUNDS = 20
+# Where the features that violate their dual constraint number at most this fraction of
+# the support, a round is Newton steps with them entering (_newton_round) instead of an
+# inner FISTA solve: at most _ENTERING_STEPS of them, each of at most _ENTERING_ROUNDS
+# linear solves (where more coefficients cross zero, FISTA sorts them better).
+_ENTERING = 0.25
+_ENTERING_STEPS = 3
+_ENTERING_ROUNDS = 3
 
 
 def applies(problem: Problem, options: Options) -> bool:
@@ -116,11 +125,6 @@ def _restricted_l1(penalty: L1, index: Array, xp: Namespace) -> L1:
     return replace(penalty, lambd=xp.take(lambd, index, axis=0))
 
 
-def _weights(l1: L1, like: Array, xp: Namespace) -> Array:
-    """The weights lambd_j, broadcast to the shape of x (real)."""
-    return l1.lambd + xp.zeros_like(like)
-
-
 def _features(v: Array, xp: Namespace, reduce: Callable[..., Array]) -> Array:
     """A per-feature value (n,) from one of shape (n,) or (n, k)."""
     return v if v.ndim == 1 else reduce(v, axis=1)
@@ -140,34 +144,35 @@ class _State:
         return int(self.xp.max(self.check.n_iter))
 
 
-def _dual_scale(magnitude: Array, lambd: Array, xp: Namespace) -> Array:
-    """Per column, the largest s <= 1 with s |c_j| <= lambd_j everywhere."""
-    return xp.min(bounded_share(magnitude, lambd + xp.zeros_like(magnitude), xp), axis=0)
+class _Norms:
+    """The column norms, in the shape of x's rows, as the ranking divides by them:
+    taken once per solve (the ranking runs at every round on all n features)."""
+
+    def __init__(self, norms: Array, batched: bool, xp: Namespace) -> None:
+        self.norms = norms[:, None] if batched else norms
+        self.empty = self.norms == 0  # a zero column never violates: ranked last
+        self.divisor = xp.where(self.empty, xp.ones_like(self.norms), self.norms)
 
 
 def _ranking(
-    problem: Problem, state: _State, l1: L1, norms: Array, screened: Array
+    problem: Problem, state: _State, l1: L1, norms: _Norms, screened: Array
 ) -> tuple[Array, Array]:
     """Each feature's priority, smallest for the most likely active (the support at
     -inf, screened ones at +inf), and the new screened mask."""
     xp = problem.xp
-    lambd = _weights(l1, state.x, xp)
-    shifted = state.c - problem.penalty.ridge * state.x
-    magnitude = l1.magnitude(shifted)
-    s = _dual_scale(magnitude, lambd, xp)
-    correlation = s * magnitude
-    norms_x = norms[:, None] if state.x.ndim == 2 else norms
+    lambd = l1.lambd
+    ridge = problem.penalty.ridge
+    magnitude = l1.magnitude(state.c - ridge * state.x if ridge else state.c)
+    correlation = dual_scale(magnitude, lambd, xp) * magnitude
     if type(problem.penalty) is not ElasticNet:
         # The absolute gap of the full problem, and the sphere of the dual optimum.
         gap = xp.clip(state.check.gap * state.check.objective, min=0.0)
         radius = xp.sqrt(2.0 * gap)
-        safe = correlation + norms_x * radius < lambd * (1.0 - _SCREEN_MARGIN)
+        safe = correlation + norms.norms * radius < lambd * (1.0 - _SCREEN_MARGIN)
         screened = screened | _features(safe, xp, xp.all)
     # (lambd - correlation) / ||A_j||, signed; a zero column (never violating) at +inf.
-    slack, excess = lambd - correlation, correlation - lambd
-    distance = ratio(xp.clip(slack, min=0.0), norms_x, xp) - ratio(
-        xp.clip(excess, min=0.0), norms_x, xp
-    )
+    distance = (lambd - correlation) / norms.divisor
+    distance = xp.where(norms.empty, xp.full_like(distance, math.inf), distance)
     support = _features(state.x != 0, xp, xp.any)
     priority = _features(distance, xp, xp.min)
     priority = xp.where(support, xp.full_like(priority, -math.inf), priority)
@@ -227,22 +232,43 @@ def solve_working_set(
         return _result(state)  # x0 is certified (a path's proposal): no work
     norms = columns.norms()
     screened = xp.zeros((n,), dtype=xp.bool, device=device_of(norms))
-    size, gap = 0, math.inf
+    ranked = _Norms(norms, problem.batched, xp)
+    first, size, gap = _first_size(problem.op.shape, columns.entries()), 0, math.inf
+    newton = False  # whether the next round may be a Newton round
     while not bool(xp.all(_settled(state.check, xp))) and state.n_iter < options.max_iter:
-        priority, screened = _ranking(problem, state, l1, norms, screened)
+        priority, screened = _ranking(problem, state, l1, ranked, screened)
         available = n - int(xp.sum(xp.astype(screened, index_dtype(xp))))
         support = int(xp.sum(xp.astype(_features(state.x != 0, xp, xp.any), index_dtype(xp))))
         # The set holds twice the support, and doubles when the last inner solve did not
         # bring the full gap down enough: features outside it still violate.
         stalled = _worst_gap(state.check, xp) > _STALLED * gap
-        size = min(available, max(_FIRST_SIZE, 2 * support, 2 * size if stalled else size))
+        size = min(available, max(first, 2 * support, 2 * size if stalled else size))
         gap = _worst_gap(state.check, xp)
         budget = replace(options, max_iter=options.max_iter - state.n_iter)
         if size * _DENSE > n:  # a dense solution: the plain solve of the whole problem
             result = solve(problem, state.x, budget)
             return result._replace(n_iter=result.n_iter + state.check.n_iter)
-        state = _inner(problem, state, _chosen(priority, screened, size, xp), budget, solve)
+        chosen = _chosen(priority, screened, size, xp)
+        stepped = _newton_round(problem, state, l1, chosen, options.tol) if newton else None
+        if stepped is not None:
+            # Another only after one that halved the gap: no loop without iterations.
+            newton = _worst_gap(stepped.check, xp) <= _STALLED * gap
+            state = stepped  # certified on the full problem: kept either way
+            continue
+        state = _inner(problem, state, chosen, budget, solve)
+        newton = not problem.batched
     return _result(state)
+
+
+def _first_size(shape: tuple[int, int], entries: int) -> int:
+    """The first working set's size: _FIRST_SIZE, or as many columns as store m entries
+    on average where more (a sparse A). An inner iteration works on several vectors of
+    length m besides its products, so a set whose columns store fewer entries than
+    that costs little more than a smaller one, and it saves rounds, each a product
+    with all of A (on the sparse problem of benchmarks/bench_solvers.py, a first set of
+    100 columns needs five rounds, one of 1000 three). For a dense A, m n / entries = 1."""
+    m, n = shape
+    return max(_FIRST_SIZE, m * n // max(entries, 1))
 
 
 def _inner(
@@ -281,24 +307,94 @@ def _n_iter_after(result: LassoResult[Array], n_iter: Array, index: Array, xp: N
     return take_columns(n_iter, index, xp) + xp.astype(result.n_iter, n_iter.dtype)
 
 
+def _newton_round(
+    problem: Problem, state: _State, l1: L1, chosen: Array, tol: float
+) -> _State | None:
+    """A round without FISTA, where few features violate their dual constraint (at most
+    _ENTERING of the support): on the working set ``chosen`` with them, support steps
+    (:func:`_newton`) with the violating features entering, each with the sign of its
+    correlation, until none of the set violates (its correlations alone) or a step is
+    cut short by a sign change, at most _ENTERING_STEPS times; then the full
+    certificate. None where no step was taken.
+
+    Once a round's Newton step has solved the problem on its support, the last features
+    to enter are found in a few linear solves, where an inner solve would iterate on
+    thousands of columns to add them."""
+    xp, columns = problem.xp, problem.op.columns
+    assert columns is not None
+    outside = state.x == 0
+    violating = outside & (l1.magnitude(state.c) > l1.lambd)  # x_j = 0: no ridge term
+    count = int(xp.sum(xp.astype(violating, index_dtype(xp))))
+    support = state.x.shape[0] - int(xp.sum(xp.astype(outside, index_dtype(xp))))
+    if not 0 < count <= _ENTERING * support:
+        return None
+    # The violating features: where column norms differ, the ranking need not have put
+    # them first (the support it always does).
+    chosen = chosen | violating
+    ws = xp.nonzero(chosen)[0]
+    inner = replace(
+        problem,
+        op=columns.restrict(ws, False),
+        penalty=_restricted_penalty(problem.penalty, ws, xp),
+    )
+    inner_l1 = l1_part(inner.penalty)
+    assert inner_l1 is not None
+    x, c = xp.take(state.x, ws, axis=0), xp.take(state.c, ws, axis=0)
+    Ax = None
+    for _ in range(_ENTERING_STEPS):
+        entering = (x == 0) & (inner_l1.magnitude(c) > inner_l1.lambd)
+        if not bool(xp.any(entering)):
+            break
+        stepped, Ax_stepped, full = _newton(inner, x, entering, c, _ENTERING_ROUNDS)
+        if stepped is x:
+            break
+        x, Ax = stepped, Ax_stepped
+        if not full:  # coefficients still cross zero: the certificate, then FISTA
+            break
+        c = inner.op.adjoint(problem.b - Ax)  # the set's correlations: no full product
+    if Ax is None:
+        return None
+    return _State(problem, _scatter(x, chosen, xp), Ax, state.check.n_iter, tol)
+
+
 def _support_step(problem: Problem, x: Array) -> tuple[Array, Array]:
+    """x moved towards the minimizer with x's support and signs: :func:`_newton`."""
+    x, Ax, _ = _newton(problem, x)
+    return x, Ax
+
+
+def _newton(
+    problem: Problem,
+    x: Array,
+    entering: Array | None = None,
+    c: Array | None = None,
+    rounds: int = _SUPPORT_ROUNDS,
+) -> tuple[Array, Array, bool]:
     """x moved towards the minimizer with x's support and signs (a Newton step on the
     support, where the objective is quadratic), up to the first sign change: the
     objective decreases along that segment. The coefficients that reach zero leave the
     support and the step is taken again on the rest (the Gram matrix's sub-block), up
-    to _SUPPORT_ROUNDS times or until a full step: FISTA finds a superset of the support
+    to ``rounds`` times or until a full step: FISTA finds a superset of the support
     long before it converges on an ill-conditioned support, and this finishes in a few
-    linear solves. Returns x and A x; x unchanged where no step is taken (a support of
-    more than m coefficients, a singular system, or no decrease)."""
+    linear solves. ``entering`` (a mask of zero coefficients) joins the support with
+    the signs of the correlations ``c``; one whose minimizer has the other sign crosses
+    zero at once and leaves. Returns x, A x and whether the last step was a full one
+    (x is then the minimizer on its support); x itself where no step is taken (a
+    support of more than m coefficients, a singular system, or no decrease)."""
     xp, columns = problem.xp, problem.op.columns
     assert columns is not None
-    inside = x != 0
+    nonzero = x != 0
+    inside = nonzero if entering is None else nonzero | entering
     support = xp.nonzero(inside)[0]  # in index order; no sort of all n coefficients
     size = int(support.shape[0])
     A_S = columns.restrict(support, False)  # the support's products
     x_S = xp.take(x, support, axis=0)
     if not 0 < size <= problem.op.shape[0] or not hasattr(xp, "linalg"):
-        return x, A_S.forward(x_S)
+        return x, A_S.forward(x_S), False
+    sign = xp.sign(x_S)
+    if entering is not None:
+        assert c is not None
+        sign = xp.where(x_S != 0, sign, xp.sign(xp.take(c, support, axis=0)))
     l1 = l1_part(problem.penalty)
     assert l1 is not None
     lambd = _restricted_l1(l1, support, xp).lambd + xp.zeros_like(x_S)
@@ -307,49 +403,65 @@ def _support_step(problem: Problem, x: Array) -> tuple[Array, Array]:
     gram = A_S.columns.gram()
     if ridge:
         gram = gram + ridge * xp.eye(size, dtype=gram.dtype, device=device_of(gram))
-    # The gradient of the quadratic at 0, with the L1 term of x's signs.
-    linear = A_S.adjoint(problem.b) - lambd * xp.sign(x_S)
+    # The gradient of the quadratic at 0, with the L1 term of the signs.
+    linear = A_S.adjoint(problem.b) - lambd * sign
 
     def objective(v: Array, Av: Array) -> float:
         fit = 0.5 * xp.sum((Av - problem.b) ** 2)
         return float(fit + xp.sum(lambd * xp.abs(v)) + 0.5 * ridge * xp.sum(v**2))
 
     A_old = A_S.forward(x_S)
-    v = x_S
-    for _ in range(_SUPPORT_ROUNDS):
-        v, full = _step_on_support(gram, linear, v, xp)
+    v, active, full = x_S, sign != 0, False
+    for _ in range(rounds):
+        v, active, full = _step_on_support(A_S.columns, gram, linear, v, active, sign, xp)
         if full:
             break
     A_new = A_S.forward(v)
     if not objective(v, A_new) < objective(x_S, A_old):
-        return x, A_old
-    return _scatter(v, inside, xp), A_new
+        return x, A_old, False
+    return _scatter(v, inside, xp), A_new, full
 
 
-def _step_on_support(gram: Array, linear: Array, v: Array, xp: Namespace) -> tuple[Array, bool]:
-    """One step of :func:`_support_step` from v, on v's nonzero coefficients: v moved
-    to the minimizer of the quadratic there (True), or up to the first coefficient that
-    reaches zero, set to zero (False). v unchanged (True) where the system is singular
-    or no coefficient is left."""
-    active = v != 0
+def _step_on_support(
+    columns: Columns,
+    gram: Array,
+    linear: Array,
+    v: Array,
+    active: Array,
+    sign: Array,
+    xp: Namespace,
+) -> tuple[Array, Array, bool]:
+    """One step of :func:`_newton` from v, on the ``active`` coefficients (v's
+    nonzero ones, and any entering at zero) with their ``sign``: v moved to the
+    minimizer of the quadratic there (True), or up to the first coefficient that
+    reaches zero, which leaves ``active`` (False); one entering with the other sign
+    reaches zero at once. v unchanged (True) where the system is singular or no
+    coefficient is left. ``columns`` solves the system (a sub-block of their Gram
+    matrix)."""
     size = int(xp.sum(xp.astype(active, index_dtype(xp))))
     if size == 0:  # every coefficient reached zero: nothing left to step on
-        return v, True
+        return v, active, True
     order = xp.argsort(xp.astype(~active, index_dtype(xp)), stable=True)  # active first
     keep = order[:size]
     v_k = xp.take(v, keep, axis=0)
     try:
-        z = xp.linalg.solve(
+        z = columns.solve_gram(
             xp.take(xp.take(gram, keep, axis=0), keep, axis=1), xp.take(linear, keep, axis=0)
         )
     except (ValueError, RuntimeError):  # singular: NumPy's LinAlgError, torch's
-        return v, True
-    sign = xp.sign(v_k)
-    crossing = z * sign <= 0
+        return v, active, True
+    crossing = z * xp.take(sign, keep, axis=0) <= 0
     reach = ratio(xp.abs(v_k), xp.abs(v_k - z), xp)
     reach = xp.where(crossing, reach, xp.full_like(reach, math.inf))
     t = min(1.0, float(xp.min(reach)))
     moved = v_k + t * (z - v_k)
-    moved = xp.where(crossing & (reach <= t), xp.zeros_like(moved), moved)
-    rest = xp.zeros((v.shape[0] - keep.shape[0],), dtype=v.dtype, device=device_of(v))
-    return xp.take(xp.concat([moved, rest]), xp.argsort(order), axis=0), t >= 1.0
+    left = crossing & (reach <= t)
+    moved = xp.where(left, xp.zeros_like(moved), moved)
+    rest = xp.zeros((v.shape[0] - size,), dtype=v.dtype, device=device_of(v))
+    back = xp.argsort(order)
+    stays = xp.concat([~left, xp.zeros(rest.shape, dtype=xp.bool, device=device_of(v))])
+    return (
+        xp.take(xp.concat([moved, rest]), back, axis=0),
+        xp.take(stays, back, axis=0),
+        t >= 1.0,
+    )
