@@ -486,7 +486,5 @@ def iteration(problem: Problem, it: Iterate, options: Options, backtrack: Backtr
     else:
         momentum, y, Ay = it.momentum, x_new, Ax_new
     if options.lipschitz is None:
-        # The step grows again where it was accepted at once; where it was just
-        # shortened it stays: grown right away, it would fail again at the next step.
-        step = xp.where(step < it.step, step, step * _STEP_GROWTH)
+        step = step * _STEP_GROWTH
     return Iterate(x_new, Ax_new, y, Ay, step, momentum)

@@ -20,6 +20,8 @@ from arrayshrink._backends._numpy import _clip
 
 __all__ = ["extrapolate", "moved", "soft_gradient_step"]
 
+_NUMPY_2 = np.lib.NumpyVersion(np.__version__) >= "2.0.0"
+
 
 def soft_gradient_step(
     y: np.ndarray, gradient: np.ndarray, step: np.ndarray, lambd: float
@@ -29,9 +31,10 @@ def soft_gradient_step(
     out: np.ndarray = np.multiply(step, gradient)
     np.subtract(y, out, out=out)
     t = step * lambd
-    if bool(np.all(t > 0)):
+    if _NUMPY_2 and bool(np.all(t > 0)):
         # clip's ufunc is slow with array bounds; maximum then minimum select the same
-        # element (NaN included) wherever the bounds differ, so wherever t > 0.
+        # element (NaN included) wherever the bounds differ, so wherever t > 0. (NumPy
+        # 1.x's clip differs from them in the sign of a zero: it takes clip there.)
         clipped = np.maximum(out, -t)
         np.minimum(clipped, t, out=clipped)
     else:
