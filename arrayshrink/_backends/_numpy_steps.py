@@ -17,6 +17,7 @@ from __future__ import annotations
 import numpy as np
 
 from arrayshrink._backends._numpy import _clip
+from arrayshrink._lib import _compat
 
 __all__ = ["extrapolate", "moved", "soft_gradient_step"]
 
@@ -31,10 +32,13 @@ def soft_gradient_step(
     out: np.ndarray = np.multiply(step, gradient)
     np.subtract(y, out, out=out)
     t = step * lambd
-    if _NUMPY_2 and bool(np.all(t > 0)):
+    if not _NUMPY_2:
+        # The generic path's own clip (array-api-compat's, for NumPy 1.x): the ufunc
+        # and maximum/minimum differ from it in the sign of a zero.
+        clipped = _compat.array_namespace(out).clip(out, -t, t)
+    elif bool(np.all(t > 0)):
         # clip's ufunc is slow with array bounds; maximum then minimum select the same
-        # element (NaN included) wherever the bounds differ, so wherever t > 0. (NumPy
-        # 1.x's clip differs from them in the sign of a zero: it takes clip there.)
+        # element (NaN included) wherever the bounds differ, so wherever t > 0.
         clipped = np.maximum(out, -t)
         np.minimum(clipped, t, out=clipped)
     else:
