@@ -520,17 +520,18 @@ def test_columns_written_in_place_equal_the_generic_put() -> None:
     part = rng.standard_normal((5, index.size))
     part[1, :] = [np.nan, -np.inf, -0.0, np.inf, 1e-320]
     xp = namespace(full)
-    expected = put_columns(full, mask, part, positions(mask, xp), xp)
+    position = positions(mask, xp)
+    expected = put_columns(full, mask, part, position, xp)
 
     kept = full.copy()
-    not_owned = replace_columns(full, mask, index, part, xp, owned=False)
+    not_owned = replace_columns(full, mask, part, position, index, xp, owned=False)
     np.testing.assert_array_equal(full, kept)  # untouched
     frozen = full.copy()
     frozen.setflags(write=False)
-    read_only = replace_columns(frozen, mask, index, part, xp, owned=True)
+    read_only = replace_columns(frozen, mask, part, position, index, xp, owned=True)
     np.testing.assert_array_equal(frozen, kept)
     owned = full.copy()
-    written = replace_columns(owned, mask, index, part, xp, owned=True)
+    written = replace_columns(owned, mask, part, position, index, xp, owned=True)
     assert written is owned  # in place
     for got in (not_owned, read_only, written):
         np.testing.assert_array_equal(got, expected)

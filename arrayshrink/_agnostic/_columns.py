@@ -44,16 +44,22 @@ def put_columns(full: Array, mask: Array, part: Array, position: Array, xp: Name
 
 
 def replace_columns(
-    full: Array, mask: Array, index: Array, part: Array, xp: Namespace, *, owned: bool
+    full: Array,
+    mask: Array,
+    part: Array,
+    position: Array,
+    index: Array,
+    xp: Namespace,
+    *,
+    owned: bool,
 ) -> Array:
-    """``full`` with its columns ``index`` (those where ``mask`` holds, in order)
-    replaced by the columns of ``part``. Where ``full`` is ``owned`` (made by the caller,
-    seen by nobody else) and writable in place, it is written where it is: a pass over
-    the replaced columns only, instead of two over the whole batch."""
+    """put_columns (``index``: where ``mask`` holds). Where ``full`` is ``owned`` (made
+    by the caller, seen by nobody else) and writable in place, it is written where it
+    is: a pass over the replaced columns only, instead of two over the whole batch."""
     if owned and _compat.is_writable_in_place(full):
         full[..., index] = part
         return full
-    return put_columns(full, mask, part, positions(mask, xp), xp)
+    return put_columns(full, mask, part, position, xp)
 
 
 def device_of(a: Array) -> Any:

@@ -445,9 +445,9 @@ def backtrack_columns(problem: Problem, it: Iterate, gradient: Array) -> tuple[A
         part_step = take_columns(step, index, xp)
         x_try, Ax_try = _candidate(part, y, take_columns(gradient, index, xp), part_step)
         retry, part_shorter = _too_long(part, y, Ay, x_try, Ax_try, part_step)
-        x_new = replace_columns(x_new, too_long, index, x_try, xp, owned=owned)
-        Ax_new = replace_columns(Ax_new, too_long, index, Ax_try, xp, owned=owned)
         position = positions(too_long, xp)
+        x_new = replace_columns(x_new, too_long, x_try, position, index, xp, owned=owned)
+        Ax_new = replace_columns(Ax_new, too_long, Ax_try, position, index, xp, owned=owned)
         shorter = put_columns(step, too_long, part_shorter, position, xp)
         too_long = put_columns(xp.zeros_like(too_long), too_long, retry, position, xp)
     return x_new, Ax_new, step

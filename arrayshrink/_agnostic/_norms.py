@@ -45,17 +45,25 @@ def bounded_share(magnitude: Array, bound: Array, xp: Namespace) -> Array:
     return xp.where(unbound, ones, bound / xp.where(unbound, ones, top))
 
 
-def dual_scale(magnitude: Array, lambd: Array | float, xp: Namespace) -> Array:
-    """Per column, the largest s <= 1 with s * magnitude_j <= lambd_j for every j
-    (``magnitude`` >= 0 with at least one row; ``lambd`` a number or an array that
-    broadcasts to it): the smallest of :func:`bounded_share`. With one threshold,
-    lambd / max(max_j magnitude_j, lambd): the same number (lambd / v decreases with v,
-    and rounding keeps that order), with one division per column."""
-    if isinstance(lambd, float) and lambd > 0:
+def dual_scale(
+    magnitude: Array, lambd: Array | float, xp: Namespace, free: Array | None = None
+) -> Array:
+    """Per column, the largest s <= 1 with s * magnitude_j <= lambd_j for every j where
+    ``free`` does not hold (``magnitude`` >= 0; ``lambd`` a number or an array that
+    broadcasts to it): the smallest of :func:`bounded_share`, 1 with no coefficient.
+    With one threshold, lambd / max(max_j magnitude_j, lambd): the same number (lambd / v
+    decreases with v, and rounding keeps that order), with one division per column."""
+    if magnitude.shape[0] == 0:  # no coefficient at all: nothing to scale
+        shape, device = magnitude.shape[1:], getattr(magnitude, "device", None)
+        return xp.ones(shape, dtype=magnitude.dtype, device=device)
+    if isinstance(lambd, float) and lambd > 0 and free is None:
         top = xp.max(magnitude, axis=0)
         threshold = xp.full_like(top, lambd)
         return threshold / xp.maximum(top, threshold)
-    return xp.min(bounded_share(magnitude, lambd + xp.zeros_like(magnitude), xp), axis=0)
+    each = bounded_share(magnitude, lambd + xp.zeros_like(magnitude), xp)
+    if free is not None:
+        each = xp.where(free, xp.ones_like(each), each)  # no constraint there
+    return xp.min(each, axis=0)
 
 
 def widen(v: Array, wide: Any, xp: Namespace) -> Array:

@@ -25,7 +25,6 @@ from arrayshrink._agnostic._columns import device_of, take_columns
 from arrayshrink._agnostic._formulas import softshrink
 from arrayshrink._agnostic._groups import group_norm, group_scale
 from arrayshrink._agnostic._norms import (
-    bounded_share,
     dual_scale,
     ratio,
     real_product,
@@ -178,17 +177,8 @@ class L1:
         smallest lambd_j / max(|c_j|, lambd_j) (1 where both are 0). Each ratio is at
         most 1, so nothing overflows, however small lambd or large c; NaN in c gives
         NaN."""
-        xp = self.xp
-        lambd = self.weights(dual)
-        magnitude = self.magnitude(c)
-        if free is None and c.shape[0] > 0:
-            return dual_scale(magnitude, lambd, xp)
-        each = bounded_share(magnitude, lambd + xp.zeros_like(c, dtype=dual.wide), xp)
-        if free is not None:
-            each = xp.where(free, xp.ones_like(each), each)  # no constraint there
-        if each.shape[0] == 0:  # no coefficient at all: nothing to scale
-            return xp.ones(each.shape[1:], dtype=each.dtype, device=getattr(c, "device", None))
-        return xp.min(each, axis=0)
+        magnitude = self.xp.astype(self.magnitude(c), dual.wide, copy=False)
+        return dual_scale(magnitude, self.weights(dual), self.xp, free)
 
     def gap(self, x: Array, dual: DualData) -> Gap:
         xp = self.xp
@@ -396,18 +386,8 @@ class GroupL1:
     def _scaled_terms(self, c: Array, x: Array, scale: Array, free: Array) -> tuple[Array, Array]:
         """The dual scaling s for correlation c, and the gap's terms per group."""
         xp, groups = self.xp, self.groups
-        each = bounded_share(
-            _norms(groups, self._magnitude(c), xp),
-            scale + xp.zeros_like(free, dtype=scale.dtype),
-            xp,
-        )
-        each = xp.where(free, xp.ones_like(each), each)  # no constraint there
-        device = getattr(each, "device", None)
-        s = (
-            xp.min(each, axis=0)
-            if each.shape[0]
-            else xp.ones(each.shape[1:], dtype=each.dtype, device=device)
-        )
+        norms = _norms(groups, self._magnitude(c), xp)
+        s = dual_scale(norms, scale + xp.zeros_like(free, dtype=scale.dtype), xp, free)
         inner = groups.sums(real_product(c, x, xp), xp)
         terms = xp.clip(scale * _norms(groups, x, xp) - s * inner, min=0.0)
         return s, xp.where(free, xp.zeros_like(terms), terms)
