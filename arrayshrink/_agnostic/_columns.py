@@ -15,6 +15,7 @@ __all__ = [
     "as_array",
     "device_of",
     "index_dtype",
+    "kth_smallest",
     "positions",
     "put_columns",
     "replace_columns",
@@ -60,6 +61,17 @@ def replace_columns(
         full[..., index] = part
         return full
     return put_columns(full, mask, part, position, xp)
+
+
+def kth_smallest(values: Array, k: int, xp: Namespace) -> Array:
+    """The k-th smallest of a 1-d array (from 0; NaN above every number), as a 0-d
+    array: ``xp.sort(values)[k]``, by a partition for NumPy, which the standard lacks
+    (linear time, not a sort of all the values)."""
+    if _compat.is_numpy_array(values):
+        import numpy as np
+
+        return np.partition(values, k)[k, ...]
+    return xp.sort(values, stable=False)[k]
 
 
 def device_of(a: Array) -> Any:

@@ -16,8 +16,13 @@ D(theta) = 1/2 ||b||^2 - 1/2 ||b - theta||^2 is 1-strongly concave, so
     s |c_j| + ||A_j|| sqrt(2 G) < lambd_j        (s max(c_j, 0) + ... for x >= 0),
 
 and it leaves the candidates for the rest of the solve (gap-safe screening). The
-others are ranked by d_j = (lambd_j - s |c_j|) / ||A_j||: the most violated
-constraints first, the current support always in.
+others are ranked by d_j = (lambd_j - |c_j|) / ||A_j||, the distance of the residual
+rho from feature j's constraint: the most violated first, the current support always
+in. rho, not the scaled s rho: far from the optimum s is small, and
+(lambd_j - s |c_j|) / ||A_j|| would rank by the column norms alone (on the sparse
+problem of benchmarks/bench_solvers.py, whose column norms vary, the first set of
+1000 held 141 of the 314 features of the solution this way, 284 with rho). Near the
+optimum s is 1 and the two agree; with columns of one norm, so do their orders.
 
 For a batch, one working set serves every column still unsettled: the union of
 their supports and, feature by feature, the smallest d_j of any column.
@@ -37,6 +42,7 @@ from dataclasses import replace
 from arrayshrink._agnostic._columns import (
     device_of,
     index_dtype,
+    kth_smallest,
     positions,
     put_columns,
     take_columns,
@@ -51,6 +57,7 @@ from arrayshrink._agnostic._lasso import (
 from arrayshrink._agnostic._norms import dual_scale, ratio
 from arrayshrink._agnostic._penalties import L1, ElasticNet, Penalty, PositiveL1
 from arrayshrink._agnostic._result import LassoResult
+from arrayshrink._lib._compat import is_writable_in_place
 from arrayshrink._lib._typing import Array, Namespace
 
 __all__ = ["applies", "l1_part", "solve_working_set"]
@@ -163,15 +170,17 @@ def _ranking(
     lambd = l1.lambd
     ridge = problem.penalty.ridge
     magnitude = l1.magnitude(state.c - ridge * state.x if ridge else state.c)
-    correlation = dual_scale(magnitude, lambd, xp) * magnitude
     if type(problem.penalty) is not ElasticNet:
-        # The absolute gap of the full problem, and the sphere of the dual optimum.
+        # The absolute gap of the full problem, and the sphere of the dual optimum
+        # around the dual point s rho.
+        correlation = dual_scale(magnitude, lambd, xp) * magnitude
         gap = xp.clip(state.check.gap * state.check.objective, min=0.0)
         radius = xp.sqrt(2.0 * gap)
         safe = correlation + norms.norms * radius < lambd * (1.0 - _SCREEN_MARGIN)
         screened = screened | _features(safe, xp, xp.all)
-    # (lambd - correlation) / ||A_j||, signed; a zero column (never violating) at +inf.
-    distance = (lambd - correlation) / norms.divisor
+    # (lambd - |c_j|) / ||A_j||, signed (module docstring); a zero column (never
+    # violating) at +inf.
+    distance = (lambd - magnitude) / norms.divisor
     distance = xp.where(norms.empty, xp.full_like(distance, math.inf), distance)
     support = _features(state.x != 0, xp, xp.any)
     priority = _features(distance, xp, xp.min)
@@ -182,22 +191,25 @@ def _ranking(
 
 def _chosen(priority: Array, screened: Array, size: int, xp: Namespace) -> Array:
     """The working set as a mask: the ``size`` features of smallest priority (a few
-    more where priorities tie at the boundary), never a screened one. One sort of the
-    priorities' values, and no permutation to invert."""
+    more where priorities tie at the boundary), never a screened one: the ``size``-th
+    smallest priority, and no permutation to invert."""
     if size == 0:
         return xp.zeros_like(screened)
-    kth = xp.sort(priority, stable=False)[size - 1]
-    return (priority <= kth) & ~screened
+    return (priority <= kth_smallest(priority, size - 1, xp)) & ~screened
 
 
 def _scatter(x_ws: Array, chosen: Array, xp: Namespace) -> Array:
     """The full x from its rows on the working set ``chosen`` (a mask; the rows in index
-    order), zero elsewhere: a take of [x_ws; 0] (no item assignment)."""
-    size = x_ws.shape[0]
-    outside = xp.full(chosen.shape, size, dtype=index_dtype(xp), device=device_of(x_ws))
+    order), zero elsewhere: written into new zeros where the library writes in place
+    (NumPy, CuPy), else a take of [x_ws; 0] (no item assignment)."""
+    device = device_of(x_ws)
+    zeros = xp.zeros((chosen.shape[0], *x_ws.shape[1:]), dtype=x_ws.dtype, device=device)
+    if is_writable_in_place(zeros):
+        zeros[xp.nonzero(chosen)[0], ...] = x_ws
+        return zeros
+    outside = xp.full(chosen.shape, x_ws.shape[0], dtype=index_dtype(xp), device=device)
     position = xp.where(chosen, positions(chosen, xp), outside)
-    zero = xp.zeros((1, *x_ws.shape[1:]), dtype=x_ws.dtype, device=device_of(x_ws))
-    return xp.take(xp.concat([x_ws, zero], axis=0), position, axis=0)
+    return xp.take(xp.concat([x_ws, zeros[:1, ...]], axis=0), position, axis=0)
 
 
 def _result(state: _State) -> LassoResult[Array]:

@@ -32,6 +32,7 @@ __all__ = [
     "is_concrete",
     "is_lazy_array",
     "is_masked_array",
+    "is_numpy_array",
     "is_numpy_scalar",
     "is_symbolic_scalar",
     "is_torch_tensor",
