@@ -226,7 +226,7 @@ def test_support_step_drops_extra_coefficients_to_reach_the_optimum() -> None:
     x = optimum.copy()
     x[extra] = 1e-3 * rng.choice([-1.0, 1.0], 6)
     x[support] *= 1.0 + 0.1 * rng.standard_normal(support.size)  # signs kept
-    stepped, Ax = _working_set._support_step(_support_problem(A, b, lambd), x)
+    stepped, Ax, _ = _working_set._newton(_support_problem(A, b, lambd), x)
     np.testing.assert_allclose(stepped, optimum, atol=1e-9)
     np.testing.assert_allclose(Ax, A @ stepped, atol=1e-12)
     assert _objective(A, b, stepped, lambd) < _objective(A, b, x, lambd)
@@ -236,7 +236,7 @@ def test_support_step_of_more_than_m_coefficients_is_not_taken() -> None:
     """A support larger than m leaves a singular system: x comes back unchanged."""
     A, b, _, _ = lasso_problem(5, 20, 60)
     x = np.random.default_rng(5).standard_normal(60)
-    stepped, Ax = _working_set._support_step(_support_problem(A, b, 0.1), x)
+    stepped, Ax, _ = _working_set._newton(_support_problem(A, b, 0.1), x)
     np.testing.assert_array_equal(stepped, x)
     np.testing.assert_allclose(Ax, A @ x, atol=1e-12)
 

@@ -1,5 +1,5 @@
 """Hostile cases of the working sets' repeated Newton step on the support
-(arrayshrink._agnostic._working_set._support_step), through the public API only:
+(arrayshrink._agnostic._working_set._newton), through the public API only:
 problems with n >= 400 columns, on every backend (the working sets run on the eager
 ones; the others check the plain solve).
 

@@ -247,7 +247,12 @@ def solve_working_set(
     ranked = _Norms(norms, problem.batched, xp)
     first, size, gap = _first_size(problem.op.shape, columns.entries()), 0, math.inf
     newton = False  # whether the next round may be a Newton round
-    while not bool(xp.all(_settled(state.check, xp))) and state.n_iter < options.max_iter:
+    while not bool(xp.all(_settled(state.check, xp))):
+        # With the iterations spent, a Newton round (which takes none) may still follow
+        # the last inner solve: its support step.
+        spent = state.n_iter >= options.max_iter
+        if spent and not newton:
+            break
         priority, screened = _ranking(problem, state, l1, ranked, screened)
         available = n - int(xp.sum(xp.astype(screened, index_dtype(xp))))
         support = int(xp.sum(xp.astype(_features(state.x != 0, xp, xp.any), index_dtype(xp))))
@@ -257,16 +262,18 @@ def solve_working_set(
         size = min(available, max(first, 2 * support, 2 * size if stalled else size))
         gap = _worst_gap(state.check, xp)
         budget = replace(options, max_iter=options.max_iter - state.n_iter)
-        if size * _DENSE > n:  # a dense solution: the plain solve of the whole problem
+        if size * _DENSE > n and not spent:  # a dense solution: the plain solve of A
             result = solve(problem, state.x, budget)
             return result._replace(n_iter=result.n_iter + state.check.n_iter)
         chosen = _chosen(priority, screened, size, xp)
         stepped = _newton_round(problem, state, l1, chosen, options.tol) if newton else None
         if stepped is not None:
             # Another only after one that halved the gap: no loop without iterations.
-            newton = _worst_gap(stepped.check, xp) <= _STALLED * gap
+            newton = not spent and _worst_gap(stepped.check, xp) <= _STALLED * gap
             state = stepped  # certified on the full problem: kept either way
             continue
+        if spent:
+            break
         state = _inner(problem, state, chosen, budget, solve)
         newton = not problem.batched
     return _result(state)
@@ -299,10 +306,13 @@ def _inner(
     tol = max(_INNER_RATIO * _worst_gap(state.check, xp), _INNER_FLOOR * options.tol)
     x_ws, n_iter = xp.take(state.x, ws, axis=0), state.check.n_iter
     if not problem.batched:
+        # The support step that may follow is the next round's (a Newton round), with
+        # the features that the certificate finds violating.
         result = solve(inner, x_ws, replace(options, tol=tol))
         x_ws, n_iter = result.x, n_iter + result.n_iter
-        x_ws, Ax = _support_step(inner, x_ws)
-        return _State(problem, _scatter(x_ws, chosen, xp), Ax, n_iter, options.tol)
+        return _State(
+            problem, _scatter(x_ws, chosen, xp), inner.op.forward(x_ws), n_iter, options.tol
+        )
     # Settled columns keep their x: only the others are solved again.
     open_ = ~_settled(state.check, xp)
     index = xp.nonzero(open_)[0]
@@ -327,22 +337,28 @@ def _newton_round(
     (:func:`_newton`) with the violating features entering, each with the sign of its
     correlation, until none of the set violates (its correlations alone) or a step is
     cut short by a sign change, at most _ENTERING_STEPS times; then the full
-    certificate. None where no step was taken.
+    certificate. Where none violates, the first step is the support step alone (x as
+    an inner solve left it, moved to the minimizer on its support). None where no step
+    was taken.
 
-    Once a round's Newton step has solved the problem on its support, the last features
-    to enter are found in a few linear solves, where an inner solve would iterate on
-    thousands of columns to add them."""
+    FISTA finds a superset of the support long before it converges on an
+    ill-conditioned support, and the support step finishes in a few linear solves; once
+    it has solved the problem on its support, the last features to enter are found in a
+    few more, where an inner solve would iterate on thousands of columns to add them.
+    The inner solve is not followed by a support step of its own: the certificate that
+    follows it finds the features to enter with it."""
     xp, columns = problem.xp, problem.op.columns
     assert columns is not None
     outside = state.x == 0
     violating = outside & (l1.magnitude(state.c) > l1.lambd)  # x_j = 0: no ridge term
     count = int(xp.sum(xp.astype(violating, index_dtype(xp))))
     support = state.x.shape[0] - int(xp.sum(xp.astype(outside, index_dtype(xp))))
-    if not 0 < count <= _ENTERING * support:
+    if support == 0 or count > _ENTERING * support:
         return None
     # The violating features: where column norms differ, the ranking need not have put
-    # them first (the support it always does).
-    chosen = chosen | violating
+    # them first. And all of x's support, screened coefficients too: the step is taken
+    # from x itself.
+    chosen = chosen | violating | ~outside
     ws = xp.nonzero(chosen)[0]
     inner = replace(
         problem,
@@ -353,11 +369,14 @@ def _newton_round(
     assert inner_l1 is not None
     x, c = xp.take(state.x, ws, axis=0), xp.take(state.c, ws, axis=0)
     Ax = None
-    for _ in range(_ENTERING_STEPS):
+    for step in range(_ENTERING_STEPS):
         entering = (x == 0) & (inner_l1.magnitude(c) > inner_l1.lambd)
-        if not bool(xp.any(entering)):
+        if bool(xp.any(entering)):
+            stepped, Ax_stepped, full = _newton(inner, x, entering, c, _ENTERING_ROUNDS)
+        elif step == 0:
+            stepped, Ax_stepped, full = _newton(inner, x)
+        else:
             break
-        stepped, Ax_stepped, full = _newton(inner, x, entering, c, _ENTERING_ROUNDS)
         if stepped is x:
             break
         x, Ax = stepped, Ax_stepped
@@ -367,12 +386,6 @@ def _newton_round(
     if Ax is None:
         return None
     return _State(problem, _scatter(x, chosen, xp), Ax, state.check.n_iter, tol)
-
-
-def _support_step(problem: Problem, x: Array) -> tuple[Array, Array]:
-    """x moved towards the minimizer with x's support and signs: :func:`_newton`."""
-    x, Ax, _ = _newton(problem, x)
-    return x, Ax
 
 
 def _newton(
