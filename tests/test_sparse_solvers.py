@@ -246,9 +246,73 @@ def test_sparse_gram_solves_by_cholesky_and_raises_where_singular() -> None:
     rng = np.random.default_rng(1)
     M = rng.standard_normal((6, 4))
     gram, rhs = M.T @ M, rng.standard_normal(4)
-    np.testing.assert_allclose(columns.solve_gram(gram, rhs), np.linalg.solve(gram, rhs))
+    every = np.arange(4)
+    solve = columns.gram_solver(gram)
+    np.testing.assert_allclose(solve(every, rhs), np.linalg.solve(gram, rhs))
     with pytest.raises(np.linalg.LinAlgError, match=r"[Ss]ingular"):  # for LU too
-        columns.solve_gram(np.ones((3, 3)), np.ones(3))
+        columns.gram_solver(np.ones((3, 3)))(np.arange(3), np.ones(3))
+
+
+@pytest.mark.parametrize("left_out", [0, 1, 2, 3, 9])
+def test_sparse_gram_sub_blocks_equal_their_own_solve(left_out: int) -> None:
+    """A block that leaves out a few rows is solved with the factorization of the whole
+    Gram matrix (a bordered system), one that leaves out many by its own: both equal
+    NumPy's solve of the block, solve after solve on one solver (float64 rounding)."""
+    import array_api_compat.numpy as np_xp
+
+    from arrayshrink import _sparse
+
+    columns = _sparse.SparseColumns(sp.csc_array(np.eye(3)), np_xp)
+    rng = np.random.default_rng(left_out)
+    M = rng.standard_normal((40, 24))
+    M[:, 5] += 0.9 * M[:, 6]  # correlated columns: a less tame G
+    gram, rhs = M.T @ M, rng.standard_normal(24)
+    solve = columns.gram_solver(gram)
+    for seed in range(3):
+        out = np.random.default_rng(seed).choice(24, left_out, replace=False)
+        keep = np.setdiff1d(np.arange(24), out)
+        expected = np.linalg.solve(gram[np.ix_(keep, keep)], rhs[keep])
+        np.testing.assert_allclose(solve(keep, rhs), expected, rtol=1e-10, atol=1e-12)
+
+
+def test_sparse_gram_of_duplicated_columns_solves_a_regular_block() -> None:
+    """G singular (two equal columns) cannot be factored; a block without one of them
+    is regular and is solved by its own factorization, and the singular block raises."""
+    import array_api_compat.numpy as np_xp
+
+    from arrayshrink import _sparse
+
+    columns = _sparse.SparseColumns(sp.csc_array(np.eye(3)), np_xp)
+    rng = np.random.default_rng(3)
+    M = rng.standard_normal((30, 16))
+    M[:, 7] = M[:, 2]
+    gram, rhs = M.T @ M, rng.standard_normal(16)
+    solve = columns.gram_solver(gram)
+    keep = np.setdiff1d(np.arange(16), [7])
+    expected = np.linalg.solve(gram[np.ix_(keep, keep)], rhs[keep])
+    np.testing.assert_allclose(solve(keep, rhs), expected, rtol=1e-10)
+    with pytest.raises(np.linalg.LinAlgError):
+        solve(np.arange(16), rhs)
+
+
+def test_sparse_gram_ill_conditioned_through_a_left_out_row() -> None:
+    """G nearly singular through a column that the block leaves out (a factorization of
+    G succeeds but is inaccurate there): the bordered solve's residual says so and the
+    block, well conditioned, is factored on its own: NumPy's solve of the block."""
+    import array_api_compat.numpy as np_xp
+
+    from arrayshrink import _sparse
+
+    columns = _sparse.SparseColumns(sp.csc_array(np.eye(3)), np_xp)
+    rng = np.random.default_rng(4)
+    M = rng.standard_normal((30, 16))
+    M[:, 7] = M[:, 2] + 1e-9 * rng.standard_normal(30)
+    gram, rhs = M.T @ M, rng.standard_normal(16)
+    keep = np.setdiff1d(np.arange(16), [7])
+    expected = np.linalg.solve(gram[np.ix_(keep, keep)], rhs[keep])
+    np.testing.assert_allclose(
+        columns.gram_solver(gram)(keep, rhs), expected, rtol=1e-9, atol=1e-12
+    )
 
 
 @pytest.mark.parametrize("cls", [sp.csc_array, sp.csc_matrix])

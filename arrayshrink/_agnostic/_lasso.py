@@ -33,6 +33,7 @@ __all__ = [
     "Check",
     "Columns",
     "DenseColumns",
+    "GramSolver",
     "Iterate",
     "Operator",
     "Options",
@@ -76,10 +77,15 @@ class Columns(Protocol):
         """How many entries the matrix stores (m n where dense): what a product costs."""
         ...
 
-    def solve_gram(self, gram: Array, rhs: Array) -> Array:
-        """gram^-1 rhs for a Gram matrix (symmetric, positive semi-definite) of some of
-        these columns; raises ValueError or RuntimeError where it is singular."""
+    def gram_solver(self, gram: Array) -> GramSolver:
+        """The solves of the principal sub-blocks of ``gram``, a Gram matrix (symmetric,
+        positive semi-definite) of some of these columns: see :class:`GramSolver`."""
         ...
+
+
+# solve(keep, rhs): z with gram[keep][:, keep] z = rhs[keep] (``keep`` an index array
+# in increasing order); raises ValueError or RuntimeError where that block is singular.
+GramSolver = Callable[[Array, Array], Array]
 
 
 @dataclass(frozen=True)
@@ -117,8 +123,14 @@ class DenseColumns:
     def entries(self) -> int:
         return math.prod(self.A.shape)
 
-    def solve_gram(self, gram: Array, rhs: Array) -> Array:
-        return self.xp.linalg.solve(gram, rhs)
+    def gram_solver(self, gram: Array) -> GramSolver:
+        xp = self.xp
+
+        def solve(keep: Array, rhs: Array) -> Array:
+            block = xp.take(xp.take(gram, keep, axis=0), keep, axis=1)
+            return xp.linalg.solve(block, xp.take(rhs, keep, axis=0))
+
+        return solve
 
 
 def dense_operator(A: Array, batched: bool, xp: Namespace) -> Operator:

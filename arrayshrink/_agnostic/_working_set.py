@@ -49,7 +49,7 @@ from arrayshrink._agnostic._columns import (
 )
 from arrayshrink._agnostic._lasso import (
     Check,
-    Columns,
+    GramSolver,
     Options,
     Problem,
     certify_correlated,
@@ -159,6 +159,7 @@ class _Norms:
         self.norms = norms[:, None] if batched else norms
         self.empty = self.norms == 0  # a zero column never violates: ranked last
         self.divisor = xp.where(self.empty, xp.ones_like(self.norms), self.norms)
+        self.smallest = float(xp.min(norms)) if norms.shape[0] else math.inf
 
 
 def _ranking(
@@ -173,11 +174,15 @@ def _ranking(
     if type(problem.penalty) is not ElasticNet:
         # The absolute gap of the full problem, and the sphere of the dual optimum
         # around the dual point s rho.
-        correlation = dual_scale(magnitude, lambd, xp) * magnitude
         gap = xp.clip(state.check.gap * state.check.objective, min=0.0)
         radius = xp.sqrt(2.0 * gap)
-        safe = correlation + norms.norms * radius < lambd * (1.0 - _SCREEN_MARGIN)
-        screened = screened | _features(safe, xp, xp.all)
+        # No test passes while the sphere is too large for the smallest column (the
+        # correlations are >= 0): the passes over all n features are saved.
+        largest = lambd if isinstance(lambd, float) else float(xp.max(lambd))
+        if not float(xp.max(radius)) * norms.smallest >= largest:
+            correlation = dual_scale(magnitude, lambd, xp) * magnitude
+            safe = correlation + norms.norms * radius < lambd * (1.0 - _SCREEN_MARGIN)
+            screened = screened | _features(safe, xp, xp.all)
     # (lambd - |c_j|) / ||A_j||, signed (module docstring); a zero column (never
     # violating) at +inf.
     distance = (lambd - magnitude) / norms.divisor
@@ -437,8 +442,9 @@ def _newton(
 
     A_old = A_S.forward(x_S)
     v, active, full = x_S, sign != 0, False
+    solve = A_S.columns.gram_solver(gram)
     for _ in range(rounds):
-        v, active, full = _step_on_support(A_S.columns, gram, linear, v, active, sign, xp)
+        v, active, full = _step_on_support(solve, linear, v, active, sign, xp)
         if full:
             break
     A_new = A_S.forward(v)
@@ -448,8 +454,7 @@ def _newton(
 
 
 def _step_on_support(
-    columns: Columns,
-    gram: Array,
+    solve: GramSolver,
     linear: Array,
     v: Array,
     active: Array,
@@ -461,8 +466,8 @@ def _step_on_support(
     minimizer of the quadratic there (True), or up to the first coefficient that
     reaches zero, which leaves ``active`` (False); one entering with the other sign
     reaches zero at once. v unchanged (True) where the system is singular or no
-    coefficient is left. ``columns`` solves the system (a sub-block of their Gram
-    matrix)."""
+    coefficient is left. ``solve`` solves the system (a sub-block of the support's
+    Gram matrix)."""
     size = int(xp.sum(xp.astype(active, index_dtype(xp))))
     if size == 0:  # every coefficient reached zero: nothing left to step on
         return v, active, True
@@ -470,9 +475,7 @@ def _step_on_support(
     keep = order[:size]
     v_k = xp.take(v, keep, axis=0)
     try:
-        z = columns.solve_gram(
-            xp.take(xp.take(gram, keep, axis=0), keep, axis=1), xp.take(linear, keep, axis=0)
-        )
+        z = solve(keep, linear)  # keep: in increasing order (a stable sort)
     except (ValueError, RuntimeError):  # singular: NumPy's LinAlgError, torch's
         return v, active, True
     crossing = z * xp.take(sign, keep, axis=0) <= 0
