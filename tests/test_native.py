@@ -643,3 +643,49 @@ def test_solvers_with_fused_steps_equal_the_generic_solve(
     for with_steps, generic in zip(*runs, strict=True):
         for field in ("x", "gap", "objective", "converged", "n_iter"):
             np.testing.assert_array_equal(getattr(with_steps, field), getattr(generic, field))
+
+
+# --- the working sets' NumPy shortcuts -------------------------------------------------
+
+
+@pytest.mark.backend("numpy")
+def test_kth_smallest_by_partition_equals_the_sort() -> None:
+    """The working set's k-th priority: NumPy's partition gives the sort's k-th value for
+    every k, infinities, signed zeros, ties and NaN (above every number) included."""
+    from arrayshrink._agnostic._columns import kth_smallest
+    from arrayshrink._lib._compat import array_namespace as namespace
+
+    rng = np.random.default_rng(2)
+    values = rng.standard_normal(40)
+    values[:9] = [np.nan, np.inf, -np.inf, -0.0, 0.0, 1.5, 1.5, np.nan, -np.inf]
+    rng.shuffle(values)
+    reference = np.sort(values)
+    for k in range(values.size):
+        got = kth_smallest(values, k, namespace(values))
+        assert got.shape == ()
+        np.testing.assert_array_equal(got, reference[k])
+
+
+@pytest.mark.backend("numpy")
+@pytest.mark.parametrize("batched", [False, True])
+def test_scatter_written_in_place_equals_the_generic_take(batched: bool) -> None:
+    """The full x from its rows on a working set: written into new NumPy zeros, exactly
+    the generic take of [x_ws; 0] (run on array-api-strict), NaN, infinities and signed
+    zeros included; x_ws is not modified."""
+    strict = pytest.importorskip("array_api_strict")
+    from arrayshrink._agnostic._working_set import _scatter
+    from arrayshrink._lib._compat import array_namespace as namespace
+
+    rng = np.random.default_rng(3)
+    chosen = rng.random(30) < 0.4
+    shape = (int(chosen.sum()), 3) if batched else (int(chosen.sum()),)
+    x_ws = rng.standard_normal(shape)
+    x_ws.reshape(-1)[:5] = [np.nan, np.inf, -np.inf, -0.0, 1e-310]
+    kept = x_ws.copy()
+    got = _scatter(x_ws, chosen, namespace(x_ws))
+    generic = _scatter(strict.asarray(x_ws), strict.asarray(chosen), strict)
+    expected = np.asarray(generic)
+    np.testing.assert_array_equal(got, expected)
+    np.testing.assert_array_equal(np.signbit(got), np.signbit(expected))
+    np.testing.assert_array_equal(got[~chosen], 0.0)
+    np.testing.assert_array_equal(x_ws, kept)
