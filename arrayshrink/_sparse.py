@@ -235,6 +235,7 @@ class _CholeskySolver:
         self.gram = gram
         self.factor: Any = None
         self.factored = False
+        self.largest = 0.0  # max |G_ij|, for the residual test of the bordered solves
 
     def _factor(self) -> Any:
         """The Cholesky factor of G (None where G is not positive definite)."""
@@ -247,6 +248,7 @@ class _CholeskySolver:
                 self.factor = scipy.linalg.cho_factor(self.gram)
             except np.linalg.LinAlgError:
                 self.factor = None
+            self.largest = float(np.max(np.abs(self.gram)))
         return self.factor
 
     def __call__(self, keep: Array, rhs: Array) -> Array:
@@ -258,21 +260,22 @@ class _CholeskySolver:
         factor = self._factor() if left_out * _SCHUR <= size else None
         if factor is None:
             return _solve_block(self.gram[np.ix_(keep, keep)], rhs[keep])
+        # The factor is finite (cho_factor checked G): its solves skip the check.
         if left_out == 0:
-            return scipy.linalg.cho_solve(factor, rhs)
+            return scipy.linalg.cho_solve(factor, rhs, check_finite=False)
         rows = np.setdiff1d(np.arange(size), keep, assume_unique=True)
         border = np.zeros((size, 1 + rows.size), dtype=np.result_type(self.gram, rhs))
         border[:, 0] = rhs
         border[rows, 0] = 0.0
         border[rows, 1 + np.arange(rows.size)] = 1.0
-        solved = scipy.linalg.cho_solve(factor, border)
+        solved = scipy.linalg.cho_solve(factor, border, check_finite=False)
         mu = np.linalg.solve(solved[rows, 1:], -solved[rows, 0])
         w = solved[:, 0] + solved[:, 1:] @ mu
         w[rows] = 0.0
         # Where G is ill-conditioned through the rows left out, the block may not be:
         # a residual above the rounding of a direct solve, and the block is factored.
         residual = np.max(np.abs((self.gram @ w - rhs)[keep]), initial=0.0)
-        scale = np.max(np.abs(self.gram)) * np.max(np.abs(w)) + np.max(np.abs(rhs))
+        scale = self.largest * np.max(np.abs(w)) + np.max(np.abs(rhs))
         if not residual <= _RESIDUAL * scale:
             return _solve_block(self.gram[np.ix_(keep, keep)], rhs[keep])
         return w[keep]
