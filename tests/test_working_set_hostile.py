@@ -153,3 +153,17 @@ def test_positive_with_a_small_threshold(xp: ModuleType) -> None:
     x = to_numpy(result.x)
     assert np.all(x >= 0)
     _check(A, b, result, lambd, _sklearn_objective(A, b, lambd, positive=True))
+
+
+@pytest.mark.backend("numpy")
+def test_longdouble_data_solve_without_newton_steps() -> None:
+    """NumPy's linalg rejects longdouble (a TypeError): the working sets solve such a
+    problem without Newton steps, to scikit-learn's optimum, in longdouble."""
+    A, b = _data(3)
+    lambd = 0.1 * float(np.max(np.abs(A.T @ b)))
+    result = fista(A.astype(np.longdouble), b.astype(np.longdouble), lambd)
+    assert result.x.dtype == np.longdouble
+    assert bool(result.converged)
+    x = result.x.astype(np.float64)
+    reference = _sklearn_objective(A, b, lambd)
+    assert _objective(A, b, x, lambd) - reference <= 1e-6 * reference

@@ -419,7 +419,7 @@ def _newton(
     size = int(support.shape[0])
     A_S = columns.restrict(support, False)  # the support's products
     x_S = xp.take(x, support, axis=0)
-    if not 0 < size <= problem.op.shape[0] or not hasattr(xp, "linalg"):
+    if not 0 < size <= problem.op.shape[0] or not _solves_in(x_S.dtype, xp):
         return x, A_S.forward(x_S), False
     sign = xp.sign(x_S)
     if entering is not None:
@@ -451,6 +451,12 @@ def _newton(
     if not objective(v, A_new) < objective(x_S, A_old):
         return x, A_old, False
     return _scatter(v, inside, xp), A_new, full
+
+
+def _solves_in(dtype: object, xp: Namespace) -> bool:
+    """Whether the namespace has linear solves in ``dtype``: float32 and float64 (not
+    NumPy's longdouble, which its linalg rejects, nor half precision)."""
+    return hasattr(xp, "linalg") and dtype in (xp.float32, xp.float64)
 
 
 def _step_on_support(
