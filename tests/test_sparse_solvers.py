@@ -151,10 +151,10 @@ def test_the_first_working_set_holds_most_of_the_support(
     seed: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Gaussian stored values: the column norms vary. The first working set, ranked at
-    x = 0 by the residual's distance to each constraint, (lambd - |c_j|) / ||A_j||,
-    holds well over half of the solution's support (a ranking by the scaled dual point,
-    (lambd - s |c_j|) / ||A_j|| with s = 0.05 here, ranks by the norms alone and holds
-    under 45%); the solution is scikit-learn's."""
+    x = 0 by how far each feature is from violating its constraint, lambd - |c_j|,
+    holds well over half of the solution's support (a ranking by the scaled dual
+    point's distance, (lambd - s |c_j|) / ||A_j|| with s = 0.05 here, ranks by the
+    norms alone and holds under 45%); the solution is scikit-learn's."""
     from sklearn.linear_model import Lasso
 
     from arrayshrink._agnostic import _working_set
@@ -179,6 +179,44 @@ def test_the_first_working_set_holds_most_of_the_support(
     np.testing.assert_allclose(x, theirs.fit(A, b).coef_, atol=1e-7)
     support = x != 0
     assert np.count_nonzero(sets[0] & support) >= 0.55 * np.count_nonzero(support)
+
+
+def test_column_norms_are_taken_once_screening_is_tested(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The column norms (a pass over the stored values) serve the screening tests
+    alone, which start once the relative gap is at most 1e-2: a cold solve whose
+    rounds stop above it (gaps 0.9, 0.74, 0.021, then certified) takes none; a warm
+    start near the optimum takes them once. Both give scikit-learn's solution."""
+    from sklearn.linear_model import Lasso
+
+    from arrayshrink import _sparse
+
+    calls: list[int] = []
+    norms = _sparse.SparseColumns.norms
+
+    def counted(self: Any) -> Any:
+        calls.append(1)
+        return norms(self)
+
+    monkeypatch.setattr(_sparse.SparseColumns, "norms", counted)
+    rng = np.random.default_rng(0)
+    A = sp.random_array((2000, 6000), density=5e-3, rng=rng, format="csc")
+    A.data = rng.standard_normal(A.data.size)
+    truth = np.zeros(6000)
+    truth[rng.choice(6000, 60, replace=False)] = rng.standard_normal(60)
+    b = A @ truth + 0.01 * rng.standard_normal(2000)
+    lambd = 0.05 * float(lambda_max(A, b))
+    theirs = Lasso(alpha=lambd / 2000, fit_intercept=False, tol=1e-12, max_iter=100_000)
+    reference = theirs.fit(A, b).coef_
+    cold = fista(A, b, lambd)
+    assert bool(cold.converged)
+    assert calls == []
+    np.testing.assert_allclose(cold.x, reference, atol=1e-5)
+    warm = fista(A, b, lambd, x0=cold.x * 1.001, tol=1e-12)
+    assert bool(warm.converged)
+    assert calls == [1]
+    np.testing.assert_allclose(warm.x, reference, atol=1e-8)
 
 
 def test_the_input_is_not_modified() -> None:

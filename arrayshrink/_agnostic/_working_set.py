@@ -15,14 +15,16 @@ D(theta) = 1/2 ||b||^2 - 1/2 ||b - theta||^2 is 1-strongly concave, so
 
     s |c_j| + ||A_j|| sqrt(2 G) < lambd_j        (s max(c_j, 0) + ... for x >= 0),
 
-and it leaves the candidates for the rest of the solve (gap-safe screening). The
-others are ranked by d_j = (lambd_j - |c_j|) / ||A_j||, the distance of the residual
-rho from feature j's constraint: the most violated first, the current support always
-in. rho, not the scaled s rho: far from the optimum s is small, and
-(lambd_j - s |c_j|) / ||A_j|| would rank by the column norms alone (on the sparse
-problem of benchmarks/bench_solvers.py, whose column norms vary, the first set of
-1000 held 141 of the 314 features of the solution this way, 284 with rho). Near the
-optimum s is 1 and the two agree; with columns of one norm, so do their orders.
+and it leaves the candidates for the rest of the solve (gap-safe screening), tested
+once the gap is small (_SCREENING): only the tests need the column norms ||A_j||, a
+pass over A taken then. The others are ranked by d_j = lambd_j - |c_j|, how far
+feature j is from violating its constraint (negative where it does): the most
+violated first, the current support always in. Not the distance of the dual point
+s rho to the constraint, (lambd_j - s |c_j|) / ||A_j||: far from the optimum s is
+small, and that ranks by the column norms alone (on the sparse problem of
+benchmarks/bench_solvers.py, whose column norms vary, the first set of 1000 held 141
+of the 314 features of the solution this way, 281 by d_j). Near the optimum, with
+columns of one norm, the two orders agree.
 
 For a batch, one working set serves every column still unsettled: the union of
 their supports and, feature by feature, the smallest d_j of any column.
@@ -49,6 +51,7 @@ from arrayshrink._agnostic._columns import (
 )
 from arrayshrink._agnostic._lasso import (
     Check,
+    Columns,
     GramSolver,
     Options,
     Problem,
@@ -81,6 +84,11 @@ _STALLED = 0.5
 _DENSE = 2
 # A screening test passes by this relative margin only, against rounding in c.
 _SCREEN_MARGIN = 1e-9
+# Screening is tested once the worst relative gap is at most this: above it the
+# sphere of the dual optimum holds the constraint of every feature but those whose
+# column is tiny against the data (whose exclusion saves little), and the tests
+# would need the column norms, a pass over A.
+_SCREENING = 1e-2
 # At most this many Newton steps on the support, each dropping the coefficients that
 # reach zero (a linear solve each, on a support of at most m coefficients).
 _SUPPORT_ROUNDS = 20
@@ -152,14 +160,21 @@ class _State:
 
 
 class _Norms:
-    """The column norms, in the shape of x's rows, as the ranking divides by them:
-    taken once per solve (the ranking runs at every round on all n features)."""
+    """The column norms, in the shape of x's rows, for the screening tests: a pass over
+    A, taken on first use (a solve that ends before its gap is small needs none)."""
 
-    def __init__(self, norms: Array, batched: bool, xp: Namespace) -> None:
-        self.norms = norms[:, None] if batched else norms
-        self.empty = self.norms == 0  # a zero column never violates: ranked last
-        self.divisor = xp.where(self.empty, xp.ones_like(self.norms), self.norms)
-        self.smallest = float(xp.min(norms)) if norms.shape[0] else math.inf
+    def __init__(self, columns: Columns, batched: bool, xp: Namespace) -> None:
+        self.columns, self.batched, self.xp = columns, batched, xp
+        self.taken: Array | None = None
+        self.smallest = math.inf
+
+    @property
+    def norms(self) -> Array:
+        if self.taken is None:
+            norms = self.columns.norms()
+            self.taken = norms[:, None] if self.batched else norms
+            self.smallest = float(self.xp.min(norms)) if norms.shape[0] else math.inf
+        return self.taken
 
 
 def _ranking(
@@ -171,24 +186,21 @@ def _ranking(
     lambd = l1.lambd
     ridge = problem.penalty.ridge
     magnitude = l1.magnitude(state.c - ridge * state.x if ridge else state.c)
-    if type(problem.penalty) is not ElasticNet:
+    if type(problem.penalty) is not ElasticNet and _worst_gap(state.check, xp) <= _SCREENING:
         # The absolute gap of the full problem, and the sphere of the dual optimum
         # around the dual point s rho.
         gap = xp.clip(state.check.gap * state.check.objective, min=0.0)
         radius = xp.sqrt(2.0 * gap)
+        column_norms = norms.norms
         # No test passes while the sphere is too large for the smallest column (the
         # correlations are >= 0): the passes over all n features are saved.
         largest = lambd if isinstance(lambd, float) else float(xp.max(lambd))
         if not float(xp.max(radius)) * norms.smallest >= largest:
             correlation = dual_scale(magnitude, lambd, xp) * magnitude
-            safe = correlation + norms.norms * radius < lambd * (1.0 - _SCREEN_MARGIN)
+            safe = correlation + column_norms * radius < lambd * (1.0 - _SCREEN_MARGIN)
             screened = screened | _features(safe, xp, xp.all)
-    # (lambd - |c_j|) / ||A_j||, signed (module docstring); a zero column (never
-    # violating) at +inf.
-    distance = (lambd - magnitude) / norms.divisor
-    distance = xp.where(norms.empty, xp.full_like(distance, math.inf), distance)
     support = _features(state.x != 0, xp, xp.any)
-    priority = _features(distance, xp, xp.min)
+    priority = _features(lambd - magnitude, xp, xp.min)  # module docstring
     priority = xp.where(support, xp.full_like(priority, -math.inf), priority)
     priority = xp.where(screened, xp.full_like(priority, math.inf), priority)
     return priority, screened
@@ -247,9 +259,8 @@ def solve_working_set(
         return solve(problem, x0, options)  # NaN data: the plain solve says so
     if bool(xp.all(_settled(state.check, xp))):
         return _result(state)  # x0 is certified (a path's proposal): no work
-    norms = columns.norms()
-    screened = xp.zeros((n,), dtype=xp.bool, device=device_of(norms))
-    ranked = _Norms(norms, problem.batched, xp)
+    screened = xp.zeros((n,), dtype=xp.bool, device=device_of(state.x))
+    ranked = _Norms(columns, problem.batched, xp)
     first, size, gap = _first_size(problem.op.shape, columns.entries()), 0, math.inf
     newton = False  # whether the next round may be a Newton round
     while not bool(xp.all(_settled(state.check, xp))):
@@ -360,9 +371,9 @@ def _newton_round(
     support = state.x.shape[0] - int(xp.sum(xp.astype(outside, index_dtype(xp))))
     if support == 0 or count > _ENTERING * support:
         return None
-    # The violating features: where column norms differ, the ranking need not have put
-    # them first. And all of x's support, screened coefficients too: the step is taken
-    # from x itself.
+    # The violating features (screened ones too, and more than a set of this size
+    # holds), and all of x's support, screened coefficients too: the step is taken from
+    # x itself.
     chosen = chosen | violating | ~outside
     ws = xp.nonzero(chosen)[0]
     inner = replace(
