@@ -211,9 +211,8 @@ class SparseColumns:
 # A sub-block that leaves out at most 1/_SCHUR of the rows is solved with the
 # factorization of the whole matrix.
 _SCHUR = 8
-# ... where its residual is at most this fraction of |G| |w| + |rhs| (max-norms):
-# sqrt(eps) of float64, far above a stable solve's rounding, far below a failed one.
-_RESIDUAL = 1.5e-8
+# ... where its residual is at most sqrt(eps) of G's dtype times |G| |w| + |rhs|
+# (max-norms): far above a stable solve's rounding, far below a failed one.
 
 
 class _CholeskySolver:
@@ -276,7 +275,7 @@ class _CholeskySolver:
         # a residual above the rounding of a direct solve, and the block is factored.
         residual = np.max(np.abs((self.gram @ w - rhs)[keep]), initial=0.0)
         scale = self.largest * np.max(np.abs(w)) + np.max(np.abs(rhs))
-        if not residual <= _RESIDUAL * scale:
+        if not residual <= np.sqrt(np.finfo(self.gram.dtype).eps) * scale:
             return _solve_block(self.gram[np.ix_(keep, keep)], rhs[keep])
         return w[keep]
 

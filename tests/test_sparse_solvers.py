@@ -146,6 +146,18 @@ def test_scikit_learn_on_the_same_sparse_matrix() -> None:
     np.testing.assert_allclose(ours.x, theirs.coef_, atol=1e-7)
 
 
+def _varied_norms_problem(seed: int) -> tuple[Any, np.ndarray, float]:
+    """A 2000 x 6000 CSC design of Gaussian stored values at density 5e-3 (its column
+    norms vary), b from 60 nonzero coefficients plus noise, lambd = 0.05 lambda_max."""
+    rng = np.random.default_rng(seed)
+    A = sp.random_array((2000, 6000), density=5e-3, rng=rng, format="csc")
+    A.data = rng.standard_normal(A.data.size)
+    truth = np.zeros(6000)
+    truth[rng.choice(6000, 60, replace=False)] = rng.standard_normal(60)
+    b = A @ truth + 0.01 * rng.standard_normal(2000)
+    return A, b, 0.05 * float(lambda_max(A, b))
+
+
 @pytest.mark.parametrize("seed", [0, 1, 2])
 def test_the_first_working_set_holds_most_of_the_support(
     seed: int, monkeypatch: pytest.MonkeyPatch
@@ -159,13 +171,7 @@ def test_the_first_working_set_holds_most_of_the_support(
 
     from arrayshrink._agnostic import _working_set
 
-    rng = np.random.default_rng(seed)
-    A = sp.random_array((2000, 6000), density=5e-3, rng=rng, format="csc")
-    A.data = rng.standard_normal(A.data.size)
-    truth = np.zeros(6000)
-    truth[rng.choice(6000, 60, replace=False)] = rng.standard_normal(60)
-    b = A @ truth + 0.01 * rng.standard_normal(2000)
-    lambd = 0.05 * float(lambda_max(A, b))
+    A, b, lambd = _varied_norms_problem(seed)
     sets: list[np.ndarray] = []
     chosen = _working_set._chosen
 
@@ -200,13 +206,7 @@ def test_column_norms_are_taken_once_screening_is_tested(
         return norms(self)
 
     monkeypatch.setattr(_sparse.SparseColumns, "norms", counted)
-    rng = np.random.default_rng(0)
-    A = sp.random_array((2000, 6000), density=5e-3, rng=rng, format="csc")
-    A.data = rng.standard_normal(A.data.size)
-    truth = np.zeros(6000)
-    truth[rng.choice(6000, 60, replace=False)] = rng.standard_normal(60)
-    b = A @ truth + 0.01 * rng.standard_normal(2000)
-    lambd = 0.05 * float(lambda_max(A, b))
+    A, b, lambd = _varied_norms_problem(0)
     theirs = Lasso(alpha=lambd / 2000, fit_intercept=False, tol=1e-12, max_iter=100_000)
     reference = theirs.fit(A, b).coef_
     cold = fista(A, b, lambd)
@@ -346,6 +346,40 @@ def test_sparse_gram_sub_blocks_equal_their_own_solve(left_out: int) -> None:
         keep = np.setdiff1d(np.arange(24), out)
         expected = np.linalg.solve(gram[np.ix_(keep, keep)], rhs[keep])
         np.testing.assert_allclose(solve(keep, rhs), expected, rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.parametrize("left_out", [1, 2, 3])
+def test_float32_gram_sub_blocks_take_the_bordered_solve(
+    left_out: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """In float32 the bordered solve's residual is judged at float32's rounding: the
+    whole matrix is factored once (no block factored anew), and each block's solution
+    is float64 NumPy's within float32 accuracy."""
+    import array_api_compat.numpy as np_xp
+    import scipy.linalg
+
+    from arrayshrink import _sparse
+
+    columns = _sparse.SparseColumns(sp.csc_array(np.eye(3)), np_xp)
+    rng = np.random.default_rng(left_out)
+    M = rng.standard_normal((40, 24))
+    gram, rhs = (M.T @ M).astype(np.float32), rng.standard_normal(24).astype(np.float32)
+    solve = columns.gram_solver(gram)
+    factored: list[int] = []
+    cho_factor = scipy.linalg.cho_factor
+
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        factored.append(1)
+        return cho_factor(*args, **kwargs)
+
+    monkeypatch.setattr(scipy.linalg, "cho_factor", counted)
+    for seed in range(3):
+        out = np.random.default_rng(seed).choice(24, left_out, replace=False)
+        keep = np.setdiff1d(np.arange(24), out)
+        block = gram[np.ix_(keep, keep)].astype(np.float64)
+        expected = np.linalg.solve(block, rhs[keep].astype(np.float64))
+        np.testing.assert_allclose(solve(keep, rhs), expected, rtol=1e-4, atol=1e-6)
+    assert factored == [1]
 
 
 def test_sparse_gram_of_duplicated_columns_solves_a_regular_block() -> None:

@@ -163,17 +163,15 @@ class _Norms:
     """The column norms, in the shape of x's rows, for the screening tests: a pass over
     A, taken on first use (a solve that ends before its gap is small needs none)."""
 
-    def __init__(self, columns: Columns, batched: bool, xp: Namespace) -> None:
-        self.columns, self.batched, self.xp = columns, batched, xp
+    def __init__(self, columns: Columns, batched: bool) -> None:
+        self.columns, self.batched = columns, batched
         self.taken: Array | None = None
-        self.smallest = math.inf
 
     @property
     def norms(self) -> Array:
         if self.taken is None:
             norms = self.columns.norms()
             self.taken = norms[:, None] if self.batched else norms
-            self.smallest = float(self.xp.min(norms)) if norms.shape[0] else math.inf
         return self.taken
 
 
@@ -191,14 +189,9 @@ def _ranking(
         # around the dual point s rho.
         gap = xp.clip(state.check.gap * state.check.objective, min=0.0)
         radius = xp.sqrt(2.0 * gap)
-        column_norms = norms.norms
-        # No test passes while the sphere is too large for the smallest column (the
-        # correlations are >= 0): the passes over all n features are saved.
-        largest = lambd if isinstance(lambd, float) else float(xp.max(lambd))
-        if not float(xp.max(radius)) * norms.smallest >= largest:
-            correlation = dual_scale(magnitude, lambd, xp) * magnitude
-            safe = correlation + column_norms * radius < lambd * (1.0 - _SCREEN_MARGIN)
-            screened = screened | _features(safe, xp, xp.all)
+        correlation = dual_scale(magnitude, lambd, xp) * magnitude
+        safe = correlation + norms.norms * radius < lambd * (1.0 - _SCREEN_MARGIN)
+        screened = screened | _features(safe, xp, xp.all)
     support = _features(state.x != 0, xp, xp.any)
     priority = _features(lambd - magnitude, xp, xp.min)  # module docstring
     priority = xp.where(support, xp.full_like(priority, -math.inf), priority)
@@ -260,7 +253,7 @@ def solve_working_set(
     if bool(xp.all(_settled(state.check, xp))):
         return _result(state)  # x0 is certified (a path's proposal): no work
     screened = xp.zeros((n,), dtype=xp.bool, device=device_of(state.x))
-    ranked = _Norms(columns, problem.batched, xp)
+    ranked = _Norms(columns, problem.batched)
     first, size, gap = _first_size(problem.op.shape, columns.entries()), 0, math.inf
     newton = False  # whether the next round may be a Newton round
     while not bool(xp.all(_settled(state.check, xp))):
@@ -388,11 +381,12 @@ def _newton_round(
     for step in range(_ENTERING_STEPS):
         entering = (x == 0) & (inner_l1.magnitude(c) > inner_l1.lambd)
         if bool(xp.any(entering)):
-            stepped, Ax_stepped, full = _newton(inner, x, entering, c, _ENTERING_ROUNDS)
-        elif step == 0:
-            stepped, Ax_stepped, full = _newton(inner, x)
+            rounds = _ENTERING_ROUNDS
+        elif step == 0:  # none violates: the support step alone
+            rounds = _SUPPORT_ROUNDS
         else:
             break
+        stepped, Ax_stepped, full = _newton(inner, x, entering, c, rounds)
         if stepped is x:
             break
         x, Ax = stepped, Ax_stepped
